@@ -1,0 +1,99 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/forgeai/platform/internal/auth"
+	"github.com/forgeai/platform/models"
+)
+
+// FieldError names one invalid field of a request.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is an error with the status, code and details a client sees.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	Details []FieldError
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func badRequest(msg string, details ...FieldError) *Error {
+	return &Error{Status: fiber.StatusBadRequest, Code: "bad_request", Message: msg, Details: details}
+}
+
+func invalid(msg string, details ...FieldError) *Error {
+	return &Error{Status: fiber.StatusBadRequest, Code: "validation_failed", Message: msg, Details: details}
+}
+
+func unprocessable(msg string, details ...FieldError) *Error {
+	return &Error{Status: fiber.StatusUnprocessableEntity, Code: "invalid_configuration", Message: msg, Details: details}
+}
+
+func unauthorized(msg string) *Error {
+	return &Error{Status: fiber.StatusUnauthorized, Code: "unauthorized", Message: msg}
+}
+
+type errorBody struct {
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Details []FieldError `json:"details,omitempty"`
+}
+
+// errorHandler is the one place errors become HTTP responses. Sentinels map to
+// statuses; anything unknown is logged and answered as a bare 500.
+func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		e := toAPIError(err)
+		if e.Status >= 500 {
+			log.ErrorContext(c.UserContext(), "request failed", "error", err.Error(),
+				"request_id", requestID(c), "route", routeOf(c))
+		}
+		return c.Status(e.Status).JSON(fiber.Map{"error": errorBody{Code: e.Code, Message: e.Message, Details: e.Details}})
+	}
+}
+
+func toAPIError(err error) *Error {
+	var apiErr *Error
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr
+	case errors.Is(err, models.ErrNotFound):
+		return &Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "not found"}
+	case errors.Is(err, models.ErrConflict):
+		return &Error{Status: fiber.StatusConflict, Code: "conflict", Message: "conflicts with an existing object"}
+	case errors.Is(err, auth.ErrInvalidToken):
+		return unauthorized("invalid or expired token")
+	case errors.As(err, &fe):
+		return fromFiberError(fe)
+	default:
+		return &Error{Status: fiber.StatusInternalServerError, Code: "internal", Message: "internal error"}
+	}
+}
+
+func fromFiberError(fe *fiber.Error) *Error {
+	code := map[int]string{
+		fiber.StatusNotFound:              "not_found",
+		fiber.StatusMethodNotAllowed:      "method_not_allowed",
+		fiber.StatusRequestEntityTooLarge: "payload_too_large",
+		fiber.StatusUnsupportedMediaType:  "unsupported_media_type",
+		fiber.StatusTooManyRequests:       "rate_limited",
+		fiber.StatusServiceUnavailable:    "unavailable",
+	}[fe.Code]
+	if code == "" {
+		if fe.Code >= 500 {
+			return &Error{Status: fiber.StatusInternalServerError, Code: "internal", Message: "internal error"}
+		}
+		code = "bad_request"
+	}
+	return &Error{Status: fe.Code, Code: code, Message: fe.Message}
+}

@@ -1,0 +1,83 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+)
+
+const requestIDHeader = "X-Request-ID"
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+)
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// requestIDs accepts a well-formed X-Request-ID from the client or makes one,
+// echoes it, and puts it into the request's context for logs downstream.
+func requestIDs() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := string(c.Request().Header.Peek(requestIDHeader))
+		if !validRequestID.MatchString(id) {
+			id = uuid.NewString()
+		}
+		c.Locals(keyRequestID, id)
+		c.Set(requestIDHeader, id)
+		c.SetUserContext(context.WithValue(c.UserContext(), keyRequestID, id))
+		return c.Next()
+	}
+}
+
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(keyRequestID).(string)
+	return id
+}
+
+// routeOf is the matched route pattern, so metrics and logs do not explode
+// with one series per id.
+func routeOf(c *fiber.Ctx) string {
+	if r := c.Route(); r != nil && r.Path != "" && r.Path != "/" {
+		return r.Path
+	}
+	if c.Path() == "/" {
+		return "/"
+	}
+	return "unmatched"
+}
+
+// accessLog writes one structured line per request and records its duration.
+func (s *Server) accessLog() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		err := c.Next()
+		status := c.Response().StatusCode()
+		if err != nil {
+			// The error handler has not run yet; ask it for the final status.
+			status = toAPIError(err).Status
+		}
+		route := routeOf(c)
+		elapsed := time.Since(start)
+		s.metrics.observe(c.Method(), route, strconv.Itoa(status), elapsed)
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(c.UserContext(), level, "http request",
+			slog.String("request_id", requestID(c)),
+			slog.String("user_id", currentUserID(c)),
+			slog.String("method", c.Method()),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+		)
+		return err
+	}
+}

@@ -1,0 +1,95 @@
+// Package api is the platform's HTTP API: routes, handlers, middleware and
+// request/response types. Handlers never wait on workflows.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/forgeai/platform/internal/auth"
+)
+
+// Checker reports whether a dependency is reachable, for /readyz.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
+// Options configure a Server.
+type Options struct {
+	Store     Store
+	Tokens    *auth.Tokens
+	Checks    map[string]Checker // name → dependency, e.g. database, temporal
+	Logger    *slog.Logger
+	Registry  *prometheus.Registry
+	DevMode   bool
+	BodyLimit int
+	Version   string
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	store    Store
+	tokens   *auth.Tokens
+	checks   map[string]Checker
+	log      *slog.Logger
+	metrics  *httpMetrics
+	validate *validator.Validate
+	devMode  bool
+	version  string
+	schemas  sync.Map // template content digest → *catalog.Schema
+}
+
+// New builds the Fiber app with every route and middleware.
+func New(o Options) *fiber.App {
+	s := &Server{
+		store: o.Store, tokens: o.Tokens, checks: o.Checks, log: o.Logger,
+		metrics: newHTTPMetrics(o.Registry), validate: newValidator(), devMode: o.DevMode, version: o.Version,
+	}
+	app := fiber.New(fiber.Config{
+		AppName:               "platform-api",
+		BodyLimit:             o.BodyLimit,
+		ErrorHandler:          errorHandler(o.Logger),
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	app.Use(requestIDs())
+	app.Use(s.accessLog())
+	app.Use(recover.New())
+
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})))
+
+	r := app.Group("/api")
+	if s.devMode {
+		r.Post("/auth/dev-login", s.devLogin)
+	}
+	r.Get("/templates", s.optionalAuth, s.listTemplates)
+	r.Get("/templates/:id", s.optionalAuth, s.getTemplate)
+
+	authed := r.Group("", s.requireAuth)
+	authed.Get("/user/profile", s.getProfile)
+	authed.Patch("/user/profile", s.updateProfile)
+	authed.Put("/templates/:id/rating", s.rateTemplate)
+	authed.Put("/templates/:id/favorite", s.favoriteTemplate)
+	authed.Delete("/templates/:id/favorite", s.unfavoriteTemplate)
+	authed.Post("/projects", s.createProject)
+	authed.Get("/projects", s.listProjects)
+	authed.Get("/projects/:id", s.getProject)
+	authed.Patch("/projects/:id", s.updateProject)
+	authed.Delete("/projects/:id", s.deleteProject)
+
+	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return app
+}

@@ -1,0 +1,29 @@
+package api
+
+import (
+	"context"
+
+	"github.com/forgeai/platform/models"
+)
+
+// Store is what the handlers need from persistence. Methods return
+// models.ErrNotFound / models.ErrConflict (wrapped) for those conditions.
+type Store interface {
+	LoginUser(ctx context.Context, email, name string) (models.User, bool, error)
+	GetUser(ctx context.Context, id string) (models.User, error)
+	UpdateProfile(ctx context.Context, id string, patch models.ProfilePatch) (models.User, error)
+
+	ListTemplates(ctx context.Context, f models.TemplateFilter) ([]models.TemplateItem, int64, error)
+	GetTemplate(ctx context.Context, idOrSlug, viewerID string) (models.TemplateItem, error)
+	TemplateForProject(ctx context.Context, id string) (models.Template, error)
+	RateTemplate(ctx context.Context, userID, templateID string, stars int) (models.Template, error)
+	SetFavorite(ctx context.Context, userID, templateID string, on bool) error
+
+	CreateProject(ctx context.Context, in models.NewProject) (models.Project, error)
+	ListProjects(ctx context.Context, ownerID string, sort models.ProjectSort, page models.Page) ([]models.Project, int64, error)
+	GetProject(ctx context.Context, ownerID, id string) (models.Project, error)
+	UpdateProject(ctx context.Context, ownerID, id string, patch models.ProjectPatch) (models.Project, error)
+	DeleteProject(ctx context.Context, ownerID, id string) error
+}
+
+var _ Store = (*models.Store)(nil)

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/forgeai/platform/catalog"
+	"github.com/forgeai/platform/internal/config"
+	"github.com/forgeai/platform/migrations"
+	"github.com/forgeai/platform/models"
+)
+
+// openStore connects to the database; for SQLite it creates the file's folder.
+func openStore(ctx context.Context, cfg config.Config) (*models.Store, error) {
+	dialect, dsn, err := cfg.Database()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == config.SQLite && filepath.Dir(dsn) != "." {
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o755); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	return models.Open(ctx, cfg)
+}
+
+// migrateAndSync applies pending migrations and loads the built-in catalog.
+func migrateAndSync(ctx context.Context, store *models.Store, log *slog.Logger) error {
+	db, err := store.SQL()
+	if err != nil {
+		return err
+	}
+	applied, err := migrations.Up(ctx, db, store.Dialect())
+	if err != nil {
+		return err
+	}
+	for _, a := range applied {
+		log.InfoContext(ctx, "migration applied", "version", a.Version, "file", a.Path)
+	}
+	return syncCatalog(ctx, store, log)
+}
+
+func syncCatalog(ctx context.Context, store *models.Store, log *slog.Logger) error {
+	entries, err := catalog.Load()
+	if err != nil {
+		return fmt.Errorf("load catalog: %w", err)
+	}
+	rep, err := store.SyncCatalog(ctx, entries)
+	if err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "template catalog synced", "created", rep.Created, "updated", rep.Updated, "unchanged", rep.Unchanged)
+	return nil
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.temporal.io/sdk/client"
+
+	"github.com/forgeai/platform/api"
+	"github.com/forgeai/platform/internal/appshost"
+	"github.com/forgeai/platform/internal/auth"
+	"github.com/forgeai/platform/internal/config"
+	"github.com/forgeai/platform/models"
+)
+
+// listeners are the bound addresses of a running API process.
+type listeners struct {
+	api, apps net.Listener
+}
+
+// listen binds both ports first, so a port in use fails fast with a clear error.
+func listen(cfg config.Config) (listeners, error) {
+	apiLn, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return listeners{}, fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	appsLn, err := net.Listen("tcp", cfg.AppsAddr)
+	if err != nil {
+		_ = apiLn.Close()
+		return listeners{}, fmt.Errorf("APPS_ADDR %s: %w", cfg.AppsAddr, err)
+	}
+	return listeners{api: apiLn, apps: appsLn}, nil
+}
+
+// serve runs the API and the apps host until ctx is done, then lets in-flight
+// requests finish within SHUTDOWN_TIMEOUT.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listeners, store *models.Store, tc client.Client) error {
+	tokens, err := auth.NewTokens(cfg.JWTSecret, cfg.JWTIssuer, cfg.JWTAudience, cfg.JWTTTL)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	app := api.New(api.Options{
+		Store: store, Tokens: tokens, Logger: log, Registry: reg, DevMode: cfg.DevMode,
+		BodyLimit: cfg.BodyLimitBytes, Version: version,
+		Checks: map[string]api.Checker{"database": storeCheck{store}, "temporal": temporalCheck{tc}},
+	})
+	apps := &http.Server{Handler: appshost.New(), ReadHeaderTimeout: 10 * time.Second}
+
+	errs := make(chan error, 2)
+	go func() { errs <- app.Listener(ln.api) }()
+	go func() {
+		if err := apps.Serve(ln.apps); !errors.Is(err, http.ErrServerClosed) {
+			errs <- err
+			return
+		}
+		errs <- nil
+	}()
+	select {
+	case err := <-errs:
+		_ = app.Shutdown()
+		_ = apps.Close()
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("http servers stopping", "timeout", cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return errors.Join(app.ShutdownWithContext(shutdownCtx), apps.Shutdown(shutdownCtx))
+}
+
+type storeCheck struct{ s *models.Store }
+
+func (c storeCheck) Check(ctx context.Context) error { return c.s.Ping(ctx) }
+
+type temporalCheck struct{ c client.Client }
+
+func (c temporalCheck) Check(ctx context.Context) error {
+	_, err := c.c.CheckHealth(ctx, &client.CheckHealthRequest{})
+	return err
+}

@@ -1,0 +1,41 @@
+package auth
+
+// Permission names one thing a role may do.
+type Permission string
+
+// The platform's permissions (see ARCHITECTURE.md, Security).
+const (
+	ReadTemplates     Permission = "read:templates"
+	CreateProject     Permission = "create:project"
+	Chat              Permission = "chat"
+	DeployProject     Permission = "deploy:project"
+	ApproveDeployment Permission = "approve:deployment"
+	PublishTemplate   Permission = "publish:template"
+	ApproveTemplate   Permission = "approve:template"
+	AdminUsers        Permission = "admin:users"
+	ReadAudit         Permission = "read:audit"
+)
+
+var basePermissions = []Permission{ReadTemplates, CreateProject, Chat}
+
+var rolePermissions = map[string][]Permission{
+	"business_user":  basePermissions,
+	"technical_user": append(append([]Permission{}, basePermissions...), DeployProject, ApproveDeployment),
+	"admin": append(append([]Permission{}, basePermissions...), DeployProject, ApproveDeployment,
+		PublishTemplate, ApproveTemplate, AdminUsers, ReadAudit),
+}
+
+// Can reports whether role grants p. Unknown roles grant nothing.
+func Can(role string, p Permission) bool {
+	for _, have := range rolePermissions[role] {
+		if have == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Permissions lists what role grants, for the profile response.
+func Permissions(role string) []Permission {
+	return append([]Permission(nil), rolePermissions[role]...)
+}

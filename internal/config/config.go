@@ -1,0 +1,188 @@
+// Package config loads the platform's configuration from the environment into
+// one typed struct with defaults, and validates it before anything starts.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is every setting of every subcommand. Field tags name the environment
+// variable and its default; docker-compose.yml and the README use the same names.
+type Config struct {
+	// DevMode enables the dev login. `platform dev` turns it on.
+	DevMode bool `env:"DEV_MODE" envDefault:"false"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+
+	HTTPAddr        string        `env:"HTTP_ADDR" envDefault:":8080"`
+	PublicURL       string        `env:"PUBLIC_URL" envDefault:"http://localhost:8080"`
+	AppsAddr        string        `env:"APPS_ADDR" envDefault:":8081"`
+	AppsBaseURL     string        `env:"APPS_BASE_URL" envDefault:"http://localhost:8081"`
+	BodyLimitBytes  int           `env:"BODY_LIMIT_BYTES" envDefault:"1048576"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+
+	// DatabaseURL is a postgres:// URL or a sqlite file path (sqlite://path or file:path).
+	DatabaseURL       string        `env:"DATABASE_URL" envDefault:"sqlite://data/platform.db"`
+	DBMaxOpenConns    int           `env:"DB_MAX_OPEN_CONNS" envDefault:"20"`
+	DBMaxIdleConns    int           `env:"DB_MAX_IDLE_CONNS" envDefault:"10"`
+	DBConnMaxLifetime time.Duration `env:"DB_CONN_MAX_LIFETIME" envDefault:"30m"`
+
+	// TemporalAddress, when empty in `platform dev`, starts the embedded dev server.
+	TemporalAddress   string `env:"TEMPORAL_ADDRESS"`
+	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
+	TemporalCLIPath   string `env:"TEMPORAL_CLI_PATH" envDefault:"bin/temporal"`
+	TemporalUIPort    int    `env:"TEMPORAL_UI_PORT" envDefault:"8233"`
+	TemporalDevPort   int    `env:"TEMPORAL_DEV_PORT" envDefault:"7233"`
+	DataDir           string `env:"DATA_DIR" envDefault:"data"`
+
+	// WorkerQueues lists the task queues this worker polls.
+	WorkerQueues      []string `env:"WORKER_QUEUES" envDefault:"platform" envSeparator:","`
+	WorkerConcurrency int      `env:"WORKER_CONCURRENCY" envDefault:"16"`
+
+	JWTSecret   string        `env:"JWT_SECRET"`
+	JWTIssuer   string        `env:"JWT_ISSUER" envDefault:"forgeai-platform"`
+	JWTAudience string        `env:"JWT_AUDIENCE" envDefault:"forgeai-api"`
+	JWTTTL      time.Duration `env:"JWT_TTL" envDefault:"1h"`
+}
+
+// devJWTSecret is used only in dev mode when no secret is configured, so that
+// `make dev` needs no setup; Validate refuses it outside dev mode.
+const devJWTSecret = "dev-only-insecure-secret-change-me-0123456789"
+
+// Load reads the environment (lookup is os.LookupEnv in production, a map in tests).
+func Load(environ map[string]string) (Config, error) {
+	var c Config
+	if err := env.ParseWithOptions(&c, env.Options{Environment: environ}); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// ApplyDevDefaults fills what `platform dev` needs to run with no setup.
+func (c *Config) ApplyDevDefaults() {
+	c.DevMode = true
+	if c.JWTSecret == "" {
+		c.JWTSecret = devJWTSecret
+	}
+}
+
+// Validate reports every bad value at once, each naming its variable.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL", "must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if _, _, err := c.Database(); err != nil {
+		bad("DATABASE_URL", "%v", err)
+	}
+	for name, u := range map[string]string{"PUBLIC_URL": c.PublicURL, "APPS_BASE_URL": c.AppsBaseURL} {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			bad(name, "must be an absolute http(s) URL, got %q", u)
+		}
+	}
+	if c.BodyLimitBytes < 1024 || c.BodyLimitBytes > 64<<20 {
+		bad("BODY_LIMIT_BYTES", "must be between 1024 and 67108864, got %d", c.BodyLimitBytes)
+	}
+	if c.DBMaxOpenConns < 1 {
+		bad("DB_MAX_OPEN_CONNS", "must be at least 1, got %d", c.DBMaxOpenConns)
+	}
+	if c.DBMaxIdleConns < 0 || c.DBMaxIdleConns > c.DBMaxOpenConns {
+		bad("DB_MAX_IDLE_CONNS", "must be between 0 and DB_MAX_OPEN_CONNS (%d), got %d", c.DBMaxOpenConns, c.DBMaxIdleConns)
+	}
+	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 1000 {
+		bad("WORKER_CONCURRENCY", "must be between 1 and 1000, got %d", c.WorkerConcurrency)
+	}
+	if len(c.WorkerQueues) == 0 {
+		bad("WORKER_QUEUES", "must name at least one task queue")
+	}
+	for _, q := range c.WorkerQueues {
+		if strings.TrimSpace(q) == "" {
+			bad("WORKER_QUEUES", "has an empty queue name")
+		}
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("SHUTDOWN_TIMEOUT", "must be positive, got %s", c.ShutdownTimeout)
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateAuth checks the token settings, which only the api needs.
+func (c Config) ValidateAuth() error {
+	var errs []error
+	if len(c.JWTSecret) < 32 {
+		errs = append(errs, fmt.Errorf("JWT_SECRET: must be at least 32 characters (set it, or run `platform dev`)"))
+	} else if c.JWTSecret == devJWTSecret && !c.DevMode {
+		errs = append(errs, fmt.Errorf("JWT_SECRET: the built-in dev secret is refused outside dev mode"))
+	}
+	if c.JWTTTL < time.Minute || c.JWTTTL > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("JWT_TTL: must be between 1m and 24h, got %s", c.JWTTTL))
+	}
+	return errors.Join(errs...)
+}
+
+// Dialect names the two supported databases.
+type Dialect string
+
+// The supported dialects.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// Database returns the dialect and the driver DSN of DatabaseURL.
+func (c Config) Database() (Dialect, string, error) {
+	u := c.DatabaseURL
+	switch {
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		if _, err := url.Parse(u); err != nil {
+			return "", "", fmt.Errorf("not a valid postgres URL")
+		}
+		return Postgres, u, nil
+	case strings.HasPrefix(u, "sqlite://"):
+		path := strings.TrimPrefix(u, "sqlite://")
+		if path == "" {
+			return "", "", fmt.Errorf("sqlite:// needs a file path")
+		}
+		return SQLite, path, nil
+	case strings.HasPrefix(u, "file:"):
+		return SQLite, u, nil
+	default:
+		return "", "", fmt.Errorf("must start with postgres://, postgresql://, sqlite:// or file:")
+	}
+}
+
+// masked has Config's fields but not its methods, so logging it does not recurse.
+type masked Config
+
+// LogValue hides secrets and credentials when the config is logged.
+func (c Config) LogValue() slog.Value {
+	m := masked(c)
+	if m.JWTSecret != "" {
+		m.JWTSecret = "***"
+	}
+	m.DatabaseURL = maskURL(m.DatabaseURL)
+	return slog.AnyValue(m)
+}
+
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	return u.String()
+}

@@ -1,0 +1,79 @@
+// Package migrations holds the versioned SQL schema of each dialect, embedded
+// in the binary and applied with goose by `platform migrate` and `platform dev`.
+package migrations
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/forgeai/platform/internal/config"
+)
+
+//go:embed postgres/*.sql sqlite/*.sql
+var files embed.FS
+
+// Applied describes one migration that ran.
+type Applied struct {
+	Version int64
+	Path    string
+}
+
+// Up applies every pending migration of the dialect and reports what ran.
+// Running it again applies nothing. On Postgres a session advisory lock lets
+// several replicas start at once without racing.
+func Up(ctx context.Context, db *sql.DB, dialect config.Dialect) ([]Applied, error) {
+	p, err := provider(db, dialect)
+	if err != nil {
+		return nil, err
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("apply %s migrations: %w", dialect, err)
+	}
+	out := make([]Applied, 0, len(results))
+	for _, r := range results {
+		out = append(out, Applied{Version: r.Source.Version, Path: r.Source.Path})
+	}
+	return out, nil
+}
+
+// Version returns the schema version the database is at.
+func Version(ctx context.Context, db *sql.DB, dialect config.Dialect) (int64, error) {
+	p, err := provider(db, dialect)
+	if err != nil {
+		return 0, err
+	}
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}
+
+func provider(db *sql.DB, dialect config.Dialect) (*goose.Provider, error) {
+	sub, err := fs.Sub(files, string(dialect))
+	if err != nil {
+		return nil, fmt.Errorf("migrations for %s: %w", dialect, err)
+	}
+	var opts []goose.ProviderOption
+	gooseDialect := goose.DialectSQLite3
+	if dialect == config.Postgres {
+		gooseDialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, fmt.Errorf("migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(gooseDialect, db, sub, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("migration provider: %w", err)
+	}
+	return p, nil
+}

@@ -1,0 +1,145 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/forgeai/platform/internal/config"
+)
+
+// Roles a user can hold.
+const (
+	RoleBusinessUser  = "business_user"
+	RoleTechnicalUser = "technical_user"
+	RoleAdmin         = "admin"
+)
+
+// User is a row of users.
+type User struct {
+	ID                  string
+	Email               string
+	Name                string
+	Company             string
+	AvatarURL           string
+	Role                string
+	Industry            *string
+	OnboardingState     JSON[map[string]any]
+	OnboardingCompleted bool
+	Preferences         JSON[map[string]any]
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// ProfilePatch holds the profile fields a user may change; nil leaves a field as is.
+// Role is deliberately absent: it changes only through an approval.
+type ProfilePatch struct {
+	Name        *string
+	Company     *string
+	AvatarURL   *string
+	Industry    *string // "" clears it
+	Preferences map[string]any
+}
+
+// LoginUser finds the user by email or creates them. The first user of an
+// empty database becomes admin; later ones start as business users.
+// created reports whether the user is new.
+func (s *Store) LoginUser(ctx context.Context, email, name string) (u User, created bool, err error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == config.Postgres {
+			// Serialises first logins so exactly one user becomes the bootstrap admin.
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(7243001)").Error; err != nil {
+				return err
+			}
+		}
+		err := tx.Where("email = ?", email).Take(&u).Error
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&User{}).Count(&n).Error; err != nil {
+			return err
+		}
+		role := RoleBusinessUser
+		if n == 0 {
+			role = RoleAdmin
+		}
+		u = User{
+			ID: newID(), Email: email, Name: strings.TrimSpace(name), Role: role,
+			OnboardingState: NewJSON(map[string]any{}), Preferences: NewJSON(map[string]any{}),
+		}
+		created = true
+		return tx.Create(&u).Error
+	})
+	if err != nil {
+		return User{}, false, translate("login user", err)
+	}
+	return u, created, nil
+}
+
+// GetUser returns the user with id.
+func (s *Store) GetUser(ctx context.Context, id string) (User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&u).Error
+	return u, translate("get user", err)
+}
+
+// UpdateProfile applies patch to the user's profile and returns the new row.
+func (s *Store) UpdateProfile(ctx context.Context, id string, patch ProfilePatch) (User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRow(tx, s.dialect).Where("id = ?", id).Take(&u).Error; err != nil {
+			return err
+		}
+		if patch.Name != nil {
+			u.Name = *patch.Name
+		}
+		if patch.Company != nil {
+			u.Company = *patch.Company
+		}
+		if patch.AvatarURL != nil {
+			u.AvatarURL = *patch.AvatarURL
+		}
+		if patch.Industry != nil {
+			u.Industry = patch.Industry
+			if *patch.Industry == "" {
+				u.Industry = nil
+			}
+		}
+		if patch.Preferences != nil {
+			u.Preferences = NewJSON(patch.Preferences)
+		}
+		return tx.Model(&u).Select("name", "company", "avatar_url", "industry", "preferences", "updated_at").Updates(&u).Error
+	})
+	if err != nil {
+		return User{}, translate("update profile", err)
+	}
+	return u, nil
+}
+
+// lockRow takes a row lock on Postgres; SQLite transactions already write-lock the database.
+func lockRow(tx *gorm.DB, dialect config.Dialect) *gorm.DB {
+	if dialect == config.Postgres {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}
+
+// CountUsers returns how many users exist.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&User{}).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,76 @@
+// Package worker runs Temporal workers: one per task queue this process
+// polls, each with the workflows and activities that belong on that queue.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/forgeai/platform/workflows"
+)
+
+// Options configure the workers of one process.
+type Options struct {
+	Queues      []string
+	Concurrency int           // max concurrent activities and workflow tasks per queue
+	StopTimeout time.Duration // how long running activities may finish on stop
+	Log         *slog.Logger
+}
+
+// Registration puts a queue's workflows and activities on a worker.
+type Registration func(r sdkworker.Registry)
+
+// Queues maps each known task queue to its registrations. Issues that add
+// workflows and activities add them here.
+func Queues() map[string][]Registration {
+	return map[string][]Registration{
+		workflows.PlatformQueue: nil,
+		workflows.DeployQueue:   nil,
+	}
+}
+
+// Run starts one worker per queue and blocks until ctx is done, then stops
+// them, letting running activities finish within StopTimeout.
+func Run(ctx context.Context, c client.Client, o Options, regs map[string][]Registration) error {
+	var started []sdkworker.Worker
+	defer func() {
+		for _, w := range started {
+			w.Stop()
+		}
+	}()
+	for _, q := range o.Queues {
+		queueRegs, known := regs[q]
+		if !known {
+			return fmt.Errorf("worker: unknown task queue %q", q)
+		}
+		w := sdkworker.New(c, q, sdkworker.Options{
+			MaxConcurrentActivityExecutionSize:     o.Concurrency,
+			MaxConcurrentWorkflowTaskExecutionSize: o.Concurrency,
+			WorkerStopTimeout:                      o.StopTimeout,
+		})
+		for _, reg := range queueRegs {
+			reg(w)
+		}
+		if len(queueRegs) == 0 {
+			o.Log.InfoContext(ctx, "task queue has nothing registered yet; not polling it", "queue", q)
+			continue
+		}
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("worker: start queue %s: %w", q, err)
+		}
+		started = append(started, w)
+		o.Log.InfoContext(ctx, "worker polling", "queue", q, "concurrency", o.Concurrency)
+	}
+	<-ctx.Done()
+	o.Log.Info("worker stopping", "timeout", o.StopTimeout.String())
+	if errors.Is(context.Cause(ctx), context.Canceled) {
+		return nil
+	}
+	return context.Cause(ctx)
+}
