@@ -16,6 +16,11 @@ type devLoginRequest struct {
 	Name  string `json:"name" validate:"max=120"`
 }
 
+func (r *devLoginRequest) normalize() {
+	r.Email = strings.ToLower(strings.TrimSpace(r.Email))
+	r.Name = strings.TrimSpace(r.Name)
+}
+
 type loginResponse struct {
 	Token     string       `json:"token"`
 	TokenType string       `json:"tokenType"`

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/forgeai/platform/catalog"
 )
 
 // decodeBody parses the JSON body strictly into dst (unknown fields, trailing
@@ -31,8 +34,15 @@ func (s *Server) decodeBody(c *fiber.Ctx, dst any) error {
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return badRequest("body must hold a single JSON object")
 	}
+	if n, ok := dst.(normalizer); ok {
+		n.normalize()
+	}
 	return s.validateStruct(dst)
 }
+
+// normalizer is implemented by requests that trim or canonicalise their
+// fields before validation.
+type normalizer interface{ normalize() }
 
 func decodeError(err error) error {
 	var syntaxErr *json.SyntaxError
@@ -86,6 +96,10 @@ func newValidator() *validator.Validate {
 		}
 		return name
 	})
+	_ = v.RegisterValidation("industry_or_empty", func(fl validator.FieldLevel) bool {
+		s := fl.Field().String()
+		return s == "" || slices.Contains(catalog.Industries(), s)
+	})
 	return v
 }
 
@@ -129,6 +143,8 @@ func ruleMessage(fe validator.FieldError) string {
 		return "must be at most " + fe.Param()
 	case "oneof":
 		return "must be one of: " + fe.Param()
+	case "industry_or_empty":
+		return "must be one of: " + strings.Join(catalog.Industries(), ", ") + " (or empty to clear)"
 	case "uuid":
 		return "must be a UUID"
 	case "url", "http_url":

@@ -43,7 +43,7 @@ type updateProfileRequest struct {
 	Name        *string        `json:"name" validate:"omitempty,max=120"`
 	Company     *string        `json:"company" validate:"omitempty,max=120"`
 	AvatarURL   *string        `json:"avatarUrl" validate:"omitempty,max=2048,http_url"`
-	Industry    *string        `json:"industry" validate:"omitempty,oneof=healthcare finance ecommerce"`
+	Industry    *string        `json:"industry" validate:"omitnil,industry_or_empty"`
 	Preferences map[string]any `json:"preferences"`
 }
 

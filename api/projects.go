@@ -46,17 +46,18 @@ type createProjectRequest struct {
 	Configuration map[string]any `json:"configuration"`
 }
 
+func (r *createProjectRequest) normalize() {
+	r.Name = strings.TrimSpace(r.Name)
+	r.TemplateID = strings.ToLower(strings.TrimSpace(r.TemplateID))
+}
+
 func (s *Server) createProject(c *fiber.Ctx) error {
 	var req createProjectRequest
 	if err := s.decodeBody(c, &req); err != nil {
 		return err
 	}
-	req.Name = strings.TrimSpace(req.Name)
-	if req.Name == "" {
-		return invalid("invalid request", FieldError{Field: "name", Message: "is required"})
-	}
 	ctx := c.UserContext()
-	t, err := s.store.TemplateForProject(ctx, strings.ToLower(req.TemplateID))
+	t, err := s.store.TemplateForProject(ctx, req.TemplateID)
 	if err != nil {
 		if isNotFound(err) {
 			return invalid("invalid request", FieldError{Field: "templateId", Message: "no published template has this id"})

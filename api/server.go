@@ -78,17 +78,18 @@ func New(o Options) *fiber.App {
 	r.Get("/templates", s.optionalAuth, s.listTemplates)
 	r.Get("/templates/:id", s.optionalAuth, s.getTemplate)
 
-	authed := r.Group("", s.requireAuth)
-	authed.Get("/user/profile", s.getProfile)
-	authed.Patch("/user/profile", s.updateProfile)
-	authed.Put("/templates/:id/rating", s.rateTemplate)
-	authed.Put("/templates/:id/favorite", s.favoriteTemplate)
-	authed.Delete("/templates/:id/favorite", s.unfavoriteTemplate)
-	authed.Post("/projects", s.createProject)
-	authed.Get("/projects", s.listProjects)
-	authed.Get("/projects/:id", s.getProject)
-	authed.Patch("/projects/:id", s.updateProject)
-	authed.Delete("/projects/:id", s.deleteProject)
+	// Authentication is per route, not a group middleware, so unknown paths stay 404.
+	authed := func(h fiber.Handler) []fiber.Handler { return []fiber.Handler{s.requireAuth, h} }
+	r.Get("/user/profile", authed(s.getProfile)...)
+	r.Patch("/user/profile", authed(s.updateProfile)...)
+	r.Put("/templates/:id/rating", authed(s.rateTemplate)...)
+	r.Put("/templates/:id/favorite", authed(s.favoriteTemplate)...)
+	r.Delete("/templates/:id/favorite", authed(s.unfavoriteTemplate)...)
+	r.Post("/projects", authed(s.createProject)...)
+	r.Get("/projects", authed(s.listProjects)...)
+	r.Get("/projects/:id", authed(s.getProject)...)
+	r.Patch("/projects/:id", authed(s.updateProject)...)
+	r.Delete("/projects/:id", authed(s.deleteProject)...)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app
