@@ -1,0 +1,181 @@
+// Command bench measures the api against its targets and prints the figures:
+// GET /api/templates at 500 req/s with p95 under 20 ms on Postgres, and the
+// api's idle RSS under 100 MB. It is a report, not a test: it exits 0 when a
+// target is missed and non-zero only when the bench itself could not run.
+//
+// It creates a throw-away Postgres schema, migrates it with `platform migrate`,
+// starts `platform api` against it, seeds a user and projects over HTTP, then
+// runs a fixed-rate open-loop load (internal/loadgen) per endpoint.
+//
+//	go run ./cmd/bench [-platform bin/platform] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-json]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/forgeai/platform/internal/loadgen"
+)
+
+const defaultDB = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+type options struct {
+	platform    string
+	db          string
+	rate        float64
+	duration    time.Duration
+	warmup      time.Duration
+	projects    int
+	maxInFlight int
+	json        bool
+}
+
+func main() {
+	db := defaultDB
+	if v := os.Getenv("BENCH_DATABASE_URL"); v != "" {
+		db = v
+	}
+	var o options
+	flag.StringVar(&o.platform, "platform", "bin/platform", "path to the platform binary")
+	flag.StringVar(&o.db, "db", db, "Postgres URL; a fresh schema is created in it and dropped at the end (env BENCH_DATABASE_URL)")
+	flag.Float64Var(&o.rate, "rate", 500, "requests per second per endpoint")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured duration per endpoint")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warmup per endpoint, results discarded")
+	flag.IntVar(&o.projects, "projects", 50, "projects to create before the load")
+	flag.IntVar(&o.maxInFlight, "max-inflight", 2000, "cap on requests in flight; beyond it requests are counted as dropped")
+	flag.BoolVar(&o.json, "json", false, "print the figures as JSON on stdout (the table goes to stderr)")
+	flag.Parse()
+
+	if o.rate <= 0 || o.duration <= 0 || o.warmup < 0 || o.projects < 0 || o.maxInFlight <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: need -rate > 0, -duration > 0, -warmup >= 0, -projects >= 0, -max-inflight > 0")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() { <-ctx.Done(); stop() }() // a second Ctrl-C kills at once
+
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		if errors.Is(err, context.Canceled) {
+			os.Exit(130)
+		}
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }
+
+func run(ctx context.Context, o options) (err error) {
+	if _, err := os.Stat(o.platform); err != nil {
+		return fmt.Errorf("platform binary: %w (build it first: go build -o bin/platform ./cmd/platform)", err)
+	}
+	schema, pgVersion, dbURL, err := createSchema(ctx, o.db)
+	if err != nil {
+		return err
+	}
+	logf("schema %s created (Postgres %s)", schema, pgVersion)
+	defer func() {
+		if derr := dropSchema(o.db, schema); derr != nil {
+			logf("drop schema %s: %v", schema, derr)
+		} else {
+			logf("schema %s dropped", schema)
+		}
+	}()
+
+	if err := migrate(ctx, o.platform, dbURL); err != nil {
+		return err
+	}
+	api, err := startAPI(o.platform, dbURL)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		api.stop(10 * time.Second)
+		if err != nil {
+			logf("api log: %s", api.logPath)
+		} else {
+			os.Remove(api.logPath)
+		}
+	}()
+	if err := api.waitHealthy(ctx, 30*time.Second); err != nil {
+		return err
+	}
+	logf("api up on %s; idling 2s before reading RSS", api.addr)
+	if err := sleep(ctx, 2*time.Second); err != nil {
+		return err
+	}
+	idleRSS, _, err := api.memMB()
+	if err != nil {
+		return err
+	}
+
+	client := newClient()
+	c := &apiClient{http: client, base: "http://" + api.addr}
+	if err := c.login(ctx); err != nil {
+		return err
+	}
+	templates, err := c.templateIDs(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.createProjects(ctx, o.projects, templates); err != nil {
+		return err
+	}
+	logf("logged in; %d templates, %d projects created", len(templates), o.projects)
+
+	rep := &report{
+		Machine: machine(),
+		Config: runConfig{Rate: o.rate, DurationS: o.duration.Seconds(), WarmupS: o.warmup.Seconds(),
+			Projects: o.projects, MaxInFlight: o.maxInFlight},
+	}
+	rep.Machine.Postgres = pgVersion
+	auth := http.Header{"Authorization": {"Bearer " + c.token}}
+	cfg := loadgen.Config{Rate: o.rate, Duration: o.duration, Warmup: o.warmup, MaxInFlight: o.maxInFlight}
+	for _, ep := range []struct {
+		path   string
+		target bool
+	}{{"/api/templates", true}, {"/api/projects", false}} {
+		name := "GET " + ep.path
+		logf("%s: %.0f req/s for %v after %v warmup", name, o.rate, o.duration, o.warmup)
+		res, err := loadgen.Run(ctx, cfg, loadgen.HTTP(client, http.MethodGet, c.base+ep.path, auth))
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		e := endpoint(name, res, ep.target)
+		rep.Endpoints = append(rep.Endpoints, e)
+		logf("%s", e.line())
+	}
+
+	afterRSS, peakRSS, err := api.memMB()
+	if err != nil {
+		return fmt.Errorf("after load (did the api die?): %w", err)
+	}
+	rep.Memory = memReport{IdleMB: idleRSS, AfterLoadMB: afterRSS, PeakMB: peakRSS,
+		TargetMB: targetIdleRSSMB, Verdict: verdict(idleRSS < targetIdleRSSMB)}
+
+	var text io.Writer = os.Stdout
+	if o.json {
+		text = os.Stderr
+	}
+	rep.writeText(text)
+	if o.json {
+		return rep.writeJSON(os.Stdout)
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
