@@ -153,6 +153,20 @@ func (p *proc) waitOutput(re *regexp.Regexp, timeout time.Duration) string {
 	return ""
 }
 
+// waitLog waits until stderr (the JSON log) matches re and returns the first submatch.
+func (p *proc) waitLog(re *regexp.Regexp, timeout time.Duration) string {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(p.errOut()); m != nil {
+			return m[len(m)-1]
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.t.Fatalf("timed out waiting for log %s", re)
+	return ""
+}
+
 // stop sends sig and asserts a clean exit within timeout.
 func (p *proc) stop(sig syscall.Signal, timeout time.Duration) {
 	p.t.Helper()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -60,9 +61,33 @@ const devJWTSecret = "dev-only-insecure-secret-change-me-0123456789"
 func Load(environ map[string]string) (Config, error) {
 	var c Config
 	if err := env.ParseWithOptions(&c, env.Options{Environment: environ}); err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
+		return Config{}, fmt.Errorf("invalid configuration:\n%w", namedErrors(err))
 	}
 	return c, nil
+}
+
+// namedErrors rewrites parse errors to name the environment variable, not the Go field.
+func namedErrors(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	out := make([]error, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			if f, ok := reflect.TypeOf(Config{}).FieldByName(pe.Name); ok {
+				cause := pe.Err
+				if inner := errors.Unwrap(cause); inner != nil {
+					cause = inner
+				}
+				out = append(out, fmt.Errorf("%s: cannot parse as %s: %w", f.Tag.Get("env"), pe.Type, cause))
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
 }
 
 // ApplyDevDefaults fills what `platform dev` needs to run with no setup.
