@@ -65,7 +65,7 @@ func provider(db *sql.DB, dialect config.Dialect) (*goose.Provider, error) {
 	gooseDialect := goose.DialectSQLite3
 	if dialect == config.Postgres {
 		gooseDialect = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300)) // poll each second, up to 5 minutes
 		if err != nil {
 			return nil, fmt.Errorf("migration lock: %w", err)
 		}

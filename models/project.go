@@ -35,6 +35,7 @@ type Project struct {
 	StatusMessage    string
 	LiveDeploymentID *string
 	DeploymentURL    string
+	DeploySeq        int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -190,7 +191,7 @@ func Slugify(name string) string {
 	if len(s) > 48 {
 		s = strings.Trim(s[:48], "-")
 	}
-	if s == "" || s[0] == '_' {
+	if s == "" {
 		s = "app"
 	}
 	return s

@@ -1,6 +1,6 @@
 -- +goose Up
 CREATE TABLE users (
-    id                   TEXT PRIMARY KEY,
+    id                   TEXT NOT NULL PRIMARY KEY,
     email                TEXT NOT NULL UNIQUE,
     name                 TEXT NOT NULL DEFAULT '',
     company              TEXT NOT NULL DEFAULT '',
@@ -15,7 +15,7 @@ CREATE TABLE users (
 );
 
 CREATE TABLE templates (
-    id             TEXT PRIMARY KEY,
+    id             TEXT NOT NULL PRIMARY KEY,
     slug           TEXT NOT NULL UNIQUE,
     name           TEXT NOT NULL,
     industry       TEXT NOT NULL CHECK (industry IN ('healthcare', 'finance', 'ecommerce')),
@@ -59,7 +59,7 @@ CREATE TABLE template_favorites (
 CREATE INDEX template_favorites_template_idx ON template_favorites (template_id);
 
 CREATE TABLE projects (
-    id                 TEXT PRIMARY KEY,
+    id                 TEXT NOT NULL PRIMARY KEY,
     owner_id           TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     template_id        TEXT NOT NULL REFERENCES templates (id),
     template_version   INTEGER NOT NULL,

@@ -1,0 +1,42 @@
+-- +goose Up
+ALTER TABLE projects ADD COLUMN deploy_seq INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE deployments (
+    id              TEXT NOT NULL PRIMARY KEY,
+    project_id      TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    seq             INTEGER NOT NULL,
+    requested_by    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind            TEXT NOT NULL CHECK (kind IN ('deploy', 'rollback')),
+    rollback_of     TEXT REFERENCES deployments (id) ON DELETE SET NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pending_approval', 'queued', 'generating', 'building',
+                        'publishing', 'verifying', 'deployed', 'failed', 'cancelled', 'rolled_back')),
+    workflow_id     TEXT NOT NULL UNIQUE,
+    idempotency_key TEXT,
+    source_digest   TEXT NOT NULL DEFAULT '',
+    artifact_digest TEXT NOT NULL DEFAULT '',
+    url             TEXT NOT NULL DEFAULT '',
+    error           TEXT NOT NULL DEFAULT '',
+    steps           TEXT NOT NULL DEFAULT '[]',
+    created_at      DATETIME NOT NULL,
+    updated_at      DATETIME NOT NULL,
+    finished_at     DATETIME,
+    UNIQUE (project_id, seq),
+    UNIQUE (project_id, requested_by, idempotency_key)
+);
+CREATE INDEX deployments_project_idx ON deployments (project_id, seq DESC);
+CREATE UNIQUE INDEX deployments_one_active_idx ON deployments (project_id)
+    WHERE status IN ('pending_approval', 'queued', 'generating', 'building', 'publishing', 'verifying');
+
+CREATE TABLE releases (
+    deployment_id   TEXT NOT NULL PRIMARY KEY REFERENCES deployments (id) ON DELETE CASCADE,
+    project_id      TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    artifact_digest TEXT NOT NULL,
+    previous_deployment_id TEXT,
+    created_at      DATETIME NOT NULL
+);
+CREATE INDEX releases_project_idx ON releases (project_id, created_at);
+
+-- +goose Down
+DROP TABLE releases;
+DROP TABLE deployments;
+ALTER TABLE projects DROP COLUMN deploy_seq;
