@@ -194,8 +194,14 @@ func Slugify(name string) string {
 	if s == "" {
 		s = "app"
 	}
+	if reservedSlugs[s] {
+		s += "-app"
+	}
 	return s
 }
+
+// reservedSlugs are paths the apps host keeps for itself.
+var reservedSlugs = map[string]bool{"healthz": true, "d": true}
 
 func randomSuffix() string {
 	b := make([]byte, 3)

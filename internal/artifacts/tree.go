@@ -1,0 +1,122 @@
+package artifacts
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// blobStore is the part of a Store that trees are built on, so any blob
+// backend (the filesystem, S3) shares one manifest encoding.
+type blobStore interface {
+	PutBlob(ctx context.Context, data []byte) (string, error)
+	GetBlob(ctx context.Context, digest string) ([]byte, error)
+}
+
+func putTree(ctx context.Context, s blobStore, files []File) (string, error) {
+	if err := checkPaths(files); err != nil {
+		return "", err
+	}
+	m := Manifest{Files: make([]Entry, 0, len(files))}
+	for _, f := range files {
+		d, err := s.PutBlob(ctx, f.Content)
+		if err != nil {
+			return "", fmt.Errorf("put tree file %q: %w", f.Path, err)
+		}
+		m.Files = append(m.Files, Entry{Path: f.Path, Digest: d, Size: int64(len(f.Content)), ContentType: ContentTypeOf(f.Path)})
+	}
+	slices.SortFunc(m.Files, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
+	data, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode manifest: %w", err)
+	}
+	d, err := s.PutBlob(ctx, data)
+	if err != nil {
+		return "", fmt.Errorf("put manifest: %w", err)
+	}
+	return d, nil
+}
+
+func getManifest(ctx context.Context, s blobStore, digest string) (Manifest, error) {
+	data, err := s.GetBlob(ctx, digest)
+	if err != nil {
+		return Manifest{}, err
+	}
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil || m.Files == nil {
+		return Manifest{}, fmt.Errorf("%w: %s", ErrInvalidManifest, digest)
+	}
+	for i, e := range m.Files {
+		if checkPath(e.Path) != nil || !ValidDigest(e.Digest) || e.Size < 0 ||
+			(i > 0 && m.Files[i-1].Path >= e.Path) {
+			return Manifest{}, fmt.Errorf("%w: %s: bad entry %q", ErrInvalidManifest, digest, e.Path)
+		}
+	}
+	return m, nil
+}
+
+func getTree(ctx context.Context, s blobStore, digest string) ([]File, error) {
+	m, err := getManifest(ctx, s, digest)
+	if err != nil {
+		return nil, err
+	}
+	files := make([]File, len(m.Files))
+	for i, e := range m.Files {
+		data, err := s.GetBlob(ctx, e.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("tree %s file %q: %w", digest, e.Path, err)
+		}
+		files[i] = File{Path: e.Path, Content: data}
+	}
+	return files, nil
+}
+
+func checkPaths(files []File) error {
+	seen := make(map[string]bool, len(files))
+	for _, f := range files {
+		if err := checkPath(f.Path); err != nil {
+			return err
+		}
+		if seen[f.Path] {
+			return fmt.Errorf("%w: %q: duplicate", ErrInvalidPath, f.Path)
+		}
+		seen[f.Path] = true
+	}
+	return nil
+}
+
+// checkPath accepts only clean relative slash-separated paths, the form the
+// apps host looks up after cleaning a request path.
+func checkPath(p string) error {
+	reason := ""
+	switch {
+	case p == "":
+		reason = "empty"
+	case strings.HasPrefix(p, "/"):
+		reason = "absolute"
+	case strings.Contains(p, `\`):
+		reason = "backslash"
+	case strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		reason = "control character"
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if reason != "" {
+			break
+		}
+		switch seg {
+		case "":
+			reason = "empty segment"
+		case ".", "..":
+			reason = "dot segment"
+		}
+	}
+	if reason != "" {
+		return fmt.Errorf("%w: %q: %s", ErrInvalidPath, p, reason)
+	}
+	return nil
+}
