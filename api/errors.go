@@ -22,6 +22,7 @@ type Error struct {
 	Code    string
 	Message string
 	Details []FieldError
+	Context map[string]string // extra facts, e.g. the id of a conflicting object
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -43,9 +44,10 @@ func unauthorized(msg string) *Error {
 }
 
 type errorBody struct {
-	Code    string       `json:"code"`
-	Message string       `json:"message"`
-	Details []FieldError `json:"details,omitempty"`
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Details []FieldError      `json:"details,omitempty"`
+	Context map[string]string `json:"context,omitempty"`
 }
 
 // errorHandler is the one place errors become HTTP responses. Sentinels map to
@@ -57,7 +59,7 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			log.ErrorContext(c.UserContext(), "request failed", "error", err.Error(),
 				"request_id", requestID(c), "route", routeOf(c))
 		}
-		return c.Status(e.Status).JSON(fiber.Map{"error": errorBody{Code: e.Code, Message: e.Message, Details: e.Details}})
+		return c.Status(e.Status).JSON(fiber.Map{"error": errorBody{Code: e.Code, Message: e.Message, Details: e.Details, Context: e.Context}})
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +20,8 @@ import (
 	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/internal/testdb"
+	"github.com/forgeai/platform/models"
+	"github.com/forgeai/platform/workflows"
 )
 
 const testSecret = "test-secret-0123456789-0123456789-abcdef"
@@ -28,8 +31,41 @@ type fakeCheck struct{ err error }
 func (f fakeCheck) Check(context.Context) error { return f.err }
 
 type harness struct {
-	t   *testing.T
-	app *fiber.App
+	t         *testing.T
+	app       *fiber.App
+	store     *models.Store
+	workflows *fakeWorkflows
+}
+
+// fakeWorkflows records what the API asked Temporal to do.
+type fakeWorkflows struct {
+	mu        sync.Mutex
+	started   []workflows.DeploymentInput
+	cancelled []string
+	down      bool
+}
+
+func (f *fakeWorkflows) StartDeployment(_ context.Context, in workflows.DeploymentInput) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return errors.New("temporal unavailable")
+	}
+	f.started = append(f.started, in)
+	return nil
+}
+
+func (f *fakeWorkflows) CancelDeployment(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cancelled = append(f.cancelled, id)
+	return nil
+}
+
+func (f *fakeWorkflows) starts() []workflows.DeploymentInput {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]workflows.DeploymentInput(nil), f.started...)
 }
 
 type options struct {
@@ -52,12 +88,14 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 	if o.bodyLimit == 0 {
 		o.bodyLimit = 64 << 10
 	}
+	wf := &fakeWorkflows{}
 	app := api.New(api.Options{
+		Workflows: wf, AppsBaseURL: "http://apps.test",
 		Store: store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Registry: prometheus.NewRegistry(), DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",
 		Checks: map[string]api.Checker{"database": fakeCheck{}, "temporal": fakeCheck{temporalErr}},
 	})
-	return &harness{t: t, app: app}
+	return &harness{t: t, app: app, store: store, workflows: wf}
 }
 
 type response struct {

@@ -47,3 +47,5 @@ func jsonSize(v any) int {
 	}
 	return len(b)
 }
+
+func slicesContains(list []string, v string) bool { return slices.Contains(list, v) }

@@ -33,6 +33,9 @@ type Options struct {
 	DevMode   bool
 	BodyLimit int
 	Version   string
+	Workflows Workflows
+	// AppsBaseURL is the public origin of the apps host, for preview URLs.
+	AppsBaseURL string
 }
 
 // Server holds the handlers' dependencies.
@@ -46,6 +49,9 @@ type Server struct {
 	devMode  bool
 	version  string
 	schemas  sync.Map // template content digest → *catalog.Schema
+
+	workflows   Workflows
+	appsBaseURL string
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -53,6 +59,7 @@ func New(o Options) *fiber.App {
 	s := &Server{
 		store: o.Store, tokens: o.Tokens, checks: o.Checks, log: o.Logger,
 		metrics: newHTTPMetrics(o.Registry), validate: newValidator(), devMode: o.DevMode, version: o.Version,
+		workflows: o.Workflows, appsBaseURL: o.AppsBaseURL,
 	}
 	app := fiber.New(fiber.Config{
 		AppName:               "platform-api",
@@ -90,6 +97,12 @@ func New(o Options) *fiber.App {
 	r.Get("/projects/:id", authed(s.getProject)...)
 	r.Patch("/projects/:id", authed(s.updateProject)...)
 	r.Delete("/projects/:id", authed(s.deleteProject)...)
+	r.Post("/projects/:id/deployments", authed(s.deployProject)...)
+	r.Post("/projects/:id/deploy", authed(s.deployProject)...)
+	r.Get("/projects/:id/deployments", authed(s.listDeployments)...)
+	r.Post("/projects/:id/rollback", authed(s.rollbackProject)...)
+	r.Get("/deployments/:id", authed(s.getDeployment)...)
+	r.Post("/deployments/:id/cancel", authed(s.cancelDeployment)...)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app

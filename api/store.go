@@ -24,6 +24,11 @@ type Store interface {
 	GetProject(ctx context.Context, ownerID, id string) (models.Project, error)
 	UpdateProject(ctx context.Context, ownerID, id string, patch models.ProjectPatch) (models.Project, error)
 	DeleteProject(ctx context.Context, ownerID, id string) error
+
+	CreateDeployment(ctx context.Context, in models.NewDeployment) (models.Deployment, bool, error)
+	GetDeployment(ctx context.Context, ownerID, id string) (models.Deployment, error)
+	ListDeployments(ctx context.Context, ownerID, projectID string, page models.Page) ([]models.Deployment, int64, error)
+	FinishDeployment(ctx context.Context, id, status, url, errMsg string) (models.Deployment, error)
 }
 
 var _ Store = (*models.Store)(nil)

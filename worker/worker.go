@@ -11,7 +11,9 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
+	"github.com/forgeai/platform/activities"
 	"github.com/forgeai/platform/workflows"
 )
 
@@ -26,14 +28,29 @@ type Options struct {
 // Registration puts a queue's workflows and activities on a worker.
 type Registration func(r sdkworker.Registry)
 
-// Queues maps each known task queue to its registrations. Issues that add
-// workflows and activities add them here.
-func Queues() map[string][]Registration {
+// Queues maps each known task queue to its registrations: workflows and the
+// light activities on the platform queue; code generation, build and publish
+// on the deploy queue, so operators can scale them separately.
+func Queues(deploy *activities.Deployment) map[string][]Registration {
 	return map[string][]Registration{
-		workflows.PlatformQueue: nil,
-		workflows.DeployQueue:   nil,
+		workflows.PlatformQueue: {func(r sdkworker.Registry) {
+			r.RegisterWorkflowWithOptions(workflows.DeploymentWorkflow, workflow.RegisterOptions{Name: workflows.DeploymentWorkflowName})
+			r.RegisterActivity(deploy.StartStep)
+			r.RegisterActivity(deploy.EndStep)
+			r.RegisterActivity(deploy.Finish)
+			r.RegisterActivity(deploy.RestoreRelease)
+			r.RegisterActivity(deploy.Verify)
+		}},
+		workflows.DeployQueue: {func(r sdkworker.Registry) {
+			r.RegisterActivity(deploy.GenerateSource)
+			r.RegisterActivity(deploy.Build)
+			r.RegisterActivity(deploy.Publish)
+		}},
 	}
 }
+
+// QueueNames lists the known task queues.
+func QueueNames() []string { return []string{workflows.PlatformQueue, workflows.DeployQueue} }
 
 // Run starts one worker per queue and blocks until ctx is done, then stops
 // them, letting running activities finish within StopTimeout.
@@ -56,10 +73,6 @@ func Run(ctx context.Context, c client.Client, o Options, regs map[string][]Regi
 		})
 		for _, reg := range queueRegs {
 			reg(w)
-		}
-		if len(queueRegs) == 0 {
-			o.Log.InfoContext(ctx, "task queue has nothing registered yet; not polling it", "queue", q)
-			continue
 		}
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("worker: start queue %s: %w", q, err)

@@ -5,9 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+
+	"github.com/forgeai/platform/internal/config"
+	"github.com/forgeai/platform/worker"
+	"github.com/forgeai/platform/workflows"
 )
 
 func runAPI(ctx context.Context, args []string, stderr io.Writer) error {
@@ -39,10 +45,32 @@ func runAPI(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("temporal client: %w", err)
 	}
 	defer tc.Close()
+	go ensureSearchAttributes(ctx, tc, cfg, log)
+	arts, err := openArtifacts(cfg)
+	if err != nil {
+		return err
+	}
 	ln, err := listen(cfg)
 	if err != nil {
 		return err
 	}
 	log.Info("api listening", "api", ln.api.Addr().String(), "apps", ln.apps.Addr().String())
-	return serve(ctx, cfg, log, ln, store, tc)
+	return serve(ctx, cfg, log, ln, store, arts, tc)
+}
+
+// ensureSearchAttributes registers the workflows' search attributes once
+// Temporal answers, retrying in the background so the API starts regardless.
+func ensureSearchAttributes(ctx context.Context, tc client.Client, cfg config.Config, log *slog.Logger) {
+	for {
+		err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace, workflows.SearchAttributes())
+		if err == nil {
+			return
+		}
+		log.Warn("search attributes not registered yet; retrying", "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 
 	"go.temporal.io/sdk/client"
@@ -53,15 +52,22 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := migrateAndSync(ctx, store, log); err != nil {
 		return err
 	}
+	arts, err := openArtifacts(cfg)
+	if err != nil {
+		return err
+	}
 	ln, err := listen(cfg)
 	if err != nil {
 		return err
 	}
+	useBoundAppsURL(&cfg, ln)
 	printDevBanner(stdout, cfg, ln, temporalUI, store.Dialect())
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return serve(gctx, cfg, log, ln, store, tc) })
-	g.Go(func() error { return worker.Run(gctx, tc, workerOptions(cfg, log), worker.Queues()) })
+	g.Go(func() error { return serve(gctx, cfg, log, ln, store, arts, tc) })
+	g.Go(func() error {
+		return worker.Run(gctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts)))
+	})
 	err = g.Wait()
 	fmt.Fprintln(stdout, "platform dev stopped")
 	return err
@@ -116,7 +122,7 @@ func printDevBanner(w io.Writer, cfg config.Config, ln listeners, temporalUI str
 	_, appsPort, _ := net.SplitHostPort(ln.apps.Addr().String())
 	fmt.Fprintf(w, "\nplatform dev is running\n")
 	fmt.Fprintf(w, "  API:          http://localhost:%s/api  (health: /healthz, readiness: /readyz, metrics: /metrics)\n", apiPort)
-	fmt.Fprintf(w, "  Apps host:    http://localhost:%s/\n", appsPort)
+	fmt.Fprintf(w, "  Apps host:    http://localhost:%s/  (published apps: %s/<project-slug>/)\n", appsPort, cfg.AppsBaseURL)
 	if temporalUI != "" {
 		fmt.Fprintf(w, "  Temporal UI:  %s\n", temporalUI)
 	} else {
@@ -126,13 +132,18 @@ func printDevBanner(w io.Writer, cfg config.Config, ln listeners, temporalUI str
 	fmt.Fprintf(w, "Press Ctrl-C to stop.\n\n")
 }
 
-func allQueues() []string {
-	var qs []string
-	for q := range worker.Queues() {
-		qs = append(qs, q)
+func allQueues() []string { return worker.QueueNames() }
+
+// useBoundAppsURL points the apps URLs at the port actually bound (APPS_ADDR
+// may be :0) unless APPS_BASE_URL was set explicitly.
+func useBoundAppsURL(cfg *config.Config, ln listeners) {
+	_, port, _ := net.SplitHostPort(ln.apps.Addr().String())
+	if _, set := environ()["APPS_BASE_URL"]; !set || cfg.AppsBaseURL == "" {
+		cfg.AppsBaseURL = "http://localhost:" + port
 	}
-	sort.Strings(qs)
-	return qs
+	if cfg.AppsInternalURL == "" {
+		cfg.AppsInternalURL = "http://127.0.0.1:" + port
+	}
 }
 
 func workerOptions(cfg config.Config, log *slog.Logger) worker.Options {

@@ -15,9 +15,11 @@ import (
 
 	"github.com/forgeai/platform/api"
 	"github.com/forgeai/platform/internal/appshost"
+	"github.com/forgeai/platform/internal/artifacts"
 	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/models"
+	"github.com/forgeai/platform/workflows"
 )
 
 // listeners are the bound addresses of a running API process.
@@ -41,7 +43,7 @@ func listen(cfg config.Config) (listeners, error) {
 
 // serve runs the API and the apps host until ctx is done, then lets in-flight
 // requests finish within SHUTDOWN_TIMEOUT.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listeners, store *models.Store, tc client.Client) error {
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listeners, store *models.Store, arts artifacts.Store, tc client.Client) error {
 	tokens, err := auth.NewTokens(cfg.JWTSecret, cfg.JWTIssuer, cfg.JWTAudience, cfg.JWTTTL)
 	if err != nil {
 		return err
@@ -51,9 +53,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	app := api.New(api.Options{
 		Store: store, Tokens: tokens, Logger: log, Registry: reg, DevMode: cfg.DevMode,
 		BodyLimit: cfg.BodyLimitBytes, Version: version,
+		Workflows: workflows.NewClient(tc), AppsBaseURL: cfg.AppsBaseURL,
 		Checks: map[string]api.Checker{"database": storeCheck{store}, "temporal": temporalCheck{tc}},
 	})
-	apps := &http.Server{Handler: appshost.New(), ReadHeaderTimeout: 10 * time.Second}
+	apps := &http.Server{Handler: appshost.New(arts, releaseResolver{store}, log), ReadHeaderTimeout: 10 * time.Second}
 
 	errs := make(chan error, 2)
 	go func() { errs <- app.Listener(ln.api) }()

@@ -45,5 +45,14 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 		// Managed namespaces may forbid this; the operator registers them instead.
 		log.Warn("could not register search attributes", "error", err.Error())
 	}
-	return worker.Run(ctx, tc, workerOptions(cfg, log), worker.Queues())
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	arts, err := openArtifacts(cfg)
+	if err != nil {
+		return err
+	}
+	return worker.Run(ctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts)))
 }

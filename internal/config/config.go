@@ -22,10 +22,15 @@ type Config struct {
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
 
-	HTTPAddr        string        `env:"HTTP_ADDR" envDefault:":8080"`
-	PublicURL       string        `env:"PUBLIC_URL" envDefault:"http://localhost:8080"`
-	AppsAddr        string        `env:"APPS_ADDR" envDefault:":8081"`
-	AppsBaseURL     string        `env:"APPS_BASE_URL" envDefault:"http://localhost:8081"`
+	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8080"`
+	PublicURL   string `env:"PUBLIC_URL" envDefault:"http://localhost:8080"`
+	AppsAddr    string `env:"APPS_ADDR" envDefault:":8081"`
+	AppsBaseURL string `env:"APPS_BASE_URL" envDefault:"http://localhost:8081"`
+	// AppsInternalURL is where workers fetch published apps to verify them;
+	// empty means APPS_BASE_URL (set it when workers cannot reach the public URL).
+	AppsInternalURL string `env:"APPS_INTERNAL_URL"`
+	// ArtifactsDir holds the content-addressed source trees and build artifacts.
+	ArtifactsDir    string        `env:"ARTIFACTS_DIR" envDefault:"data/artifacts"`
 	BodyLimitBytes  int           `env:"BODY_LIMIT_BYTES" envDefault:"1048576"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 
@@ -44,7 +49,7 @@ type Config struct {
 	DataDir           string `env:"DATA_DIR" envDefault:"data"`
 
 	// WorkerQueues lists the task queues this worker polls.
-	WorkerQueues      []string `env:"WORKER_QUEUES" envDefault:"platform" envSeparator:","`
+	WorkerQueues      []string `env:"WORKER_QUEUES" envDefault:"platform,deploy" envSeparator:","`
 	WorkerConcurrency int      `env:"WORKER_CONCURRENCY" envDefault:"16"`
 
 	JWTSecret   string        `env:"JWT_SECRET"`
@@ -112,7 +117,11 @@ func (c Config) Validate() error {
 	if _, _, err := c.Database(); err != nil {
 		bad("DATABASE_URL", "%v", err)
 	}
-	for name, u := range map[string]string{"PUBLIC_URL": c.PublicURL, "APPS_BASE_URL": c.AppsBaseURL} {
+	urls := map[string]string{"PUBLIC_URL": c.PublicURL, "APPS_BASE_URL": c.AppsBaseURL}
+	if c.AppsInternalURL != "" {
+		urls["APPS_INTERNAL_URL"] = c.AppsInternalURL
+	}
+	for name, u := range urls {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			bad(name, "must be an absolute http(s) URL, got %q", u)
 		}
@@ -136,6 +145,9 @@ func (c Config) Validate() error {
 		if strings.TrimSpace(q) == "" {
 			bad("WORKER_QUEUES", "has an empty queue name")
 		}
+	}
+	if strings.TrimSpace(c.ArtifactsDir) == "" {
+		bad("ARTIFACTS_DIR", "must name a folder")
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT", "must be positive, got %s", c.ShutdownTimeout)

@@ -1,0 +1,129 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/forgeai/platform/internal/ai"
+	"github.com/forgeai/platform/internal/artifacts"
+	"github.com/forgeai/platform/internal/build"
+	"github.com/forgeai/platform/models"
+)
+
+// Store is what the deployment activities need from persistence.
+type Store interface {
+	DeploymentByID(ctx context.Context, id string) (models.Deployment, error)
+	ProjectByID(ctx context.Context, id string) (models.Project, error)
+	TemplateByID(ctx context.Context, id string) (models.Template, error)
+	StartStep(ctx context.Context, id, step, status string) (models.Deployment, error)
+	EndStep(ctx context.Context, id, step, outcome, errMsg string) (models.Deployment, error)
+	SetSourceDigest(ctx context.Context, id, digest string) error
+	SetArtifactDigest(ctx context.Context, id, digest string) error
+	PublishRelease(ctx context.Context, deploymentID, url string) (models.Release, error)
+	RestoreRelease(ctx context.Context, deploymentID string) error
+	FinishDeployment(ctx context.Context, id, status, url, errMsg string) (models.Deployment, error)
+}
+
+var _ Store = (*models.Store)(nil)
+
+// Deployment holds the dependencies of the deployment pipeline's activities.
+// Every method is idempotent, so a retry after a worker crash does no harm.
+type Deployment struct {
+	Store       Store
+	Artifacts   artifacts.Store
+	Provider    ai.Provider
+	Limits      build.Limits
+	AppsBaseURL string // public base of the apps host, for URLs shown to users
+	AppsFetch   string // base the worker fetches from to verify (often the same)
+	HTTP        *http.Client
+}
+
+// StepInput names a pipeline step starting or ending.
+type StepInput struct {
+	DeploymentID string
+	Step         string
+	Status       string // deployment status while the step runs
+	Outcome      string // for EndStep
+	Error        string
+}
+
+// StartStep records that a step began. Idempotent: a repeat changes nothing.
+func (a *Deployment) StartStep(ctx context.Context, in StepInput) error {
+	_, err := a.Store.StartStep(ctx, in.DeploymentID, in.Step, in.Status)
+	return storeError("start step", err)
+}
+
+// EndStep records a step's outcome. The first outcome recorded wins.
+func (a *Deployment) EndStep(ctx context.Context, in StepInput) error {
+	_, err := a.Store.EndStep(ctx, in.DeploymentID, in.Step, in.Outcome, in.Error)
+	return storeError("end step", err)
+}
+
+// FinishInput is a deployment's final outcome.
+type FinishInput struct {
+	DeploymentID string
+	Status       string
+	URL          string
+	Error        string
+}
+
+// Finish records the final status once and moves the project's status with it.
+func (a *Deployment) Finish(ctx context.Context, in FinishInput) error {
+	_, err := a.Store.FinishDeployment(ctx, in.DeploymentID, in.Status, in.URL, in.Error)
+	return storeError("finish deployment", err)
+}
+
+// RestoreInput names the deployment whose publication is undone.
+type RestoreInput struct{ DeploymentID string }
+
+// RestoreRelease puts the previous release back if this deployment is live.
+// It is the compensation of Publish and is idempotent.
+func (a *Deployment) RestoreRelease(ctx context.Context, in RestoreInput) error {
+	return storeError("restore release", a.Store.RestoreRelease(ctx, in.DeploymentID))
+}
+
+// storeError makes a missing row (the project was deleted) non-retryable.
+func storeError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, models.ErrNotFound) {
+		return temporal.NewNonRetryableApplicationError(op+": "+err.Error(), ErrTypeNotFound, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// Application error types the workflow and tests recognise.
+const (
+	ErrTypeNotFound     = "NotFound"
+	ErrTypeInvalidInput = "InvalidInput"
+	ErrTypeBuildFailed  = "BuildFailed"
+	ErrTypeVerifyFailed = "VerifyFailed"
+)
+
+// heartbeatEvery keeps a long activity visibly alive and lets cancellation
+// reach it; it stops when the returned function is called.
+func heartbeatEvery(ctx context.Context, every time.Duration, details ...any) func() {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx, details...)
+			}
+		}
+	}()
+	return func() { close(done) }
+}

@@ -1,0 +1,214 @@
+package activities
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/forgeai/platform/internal/ai"
+	"github.com/forgeai/platform/internal/artifacts"
+	"github.com/forgeai/platform/internal/build"
+)
+
+// GenerateInput names the deployment whose source is generated.
+type GenerateInput struct{ DeploymentID string }
+
+// GenerateOutput carries only digests, so workflow history stays small.
+type GenerateOutput struct {
+	SourceDigest string
+	Files        int
+	Provider     string
+	Model        string
+}
+
+// GenerateSource asks the AI provider for the application's files from the
+// template scaffold and the project's configuration, and stores them in the
+// artifact store. Idempotent: a deployment that has a source digest keeps it.
+func (a *Deployment) GenerateSource(ctx context.Context, in GenerateInput) (GenerateOutput, error) {
+	d, err := a.Store.DeploymentByID(ctx, in.DeploymentID)
+	if err != nil {
+		return GenerateOutput{}, storeError("load deployment", err)
+	}
+	if d.SourceDigest != "" {
+		m, err := a.Artifacts.GetManifest(ctx, d.SourceDigest)
+		if err == nil {
+			return GenerateOutput{SourceDigest: d.SourceDigest, Files: len(m.Files), Provider: a.Provider.Name(), Model: a.Provider.Model()}, nil
+		}
+	}
+	p, err := a.Store.ProjectByID(ctx, d.ProjectID)
+	if err != nil {
+		return GenerateOutput{}, storeError("load project", err)
+	}
+	t, err := a.Store.TemplateByID(ctx, p.TemplateID)
+	if err != nil {
+		return GenerateOutput{}, storeError("load template", err)
+	}
+	scaffold := make([]ai.File, len(t.Scaffold.V))
+	for i, f := range t.Scaffold.V {
+		scaffold[i] = ai.File{Path: f.Path, Content: []byte(f.Content)}
+	}
+	stop := heartbeatEvery(ctx, 2*time.Second, "generating")
+	gen, err := a.Provider.GenerateSource(ctx, ai.GenerateRequest{
+		ProjectName: p.Name, ProjectSlug: p.Slug, TemplateName: t.Name, TemplateSlug: t.Slug,
+		Scaffold: scaffold, Configuration: p.Configuration.V,
+	})
+	stop()
+	if err != nil {
+		if errors.Is(err, ai.ErrInvalidInput) {
+			return GenerateOutput{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, err)
+		}
+		return GenerateOutput{}, fmt.Errorf("generate source: %w", err)
+	}
+	files := make([]artifacts.File, len(gen.Files))
+	for i, f := range gen.Files {
+		files[i] = artifacts.File{Path: f.Path, Content: f.Content}
+	}
+	digest, err := a.Artifacts.PutTree(ctx, files)
+	if err != nil {
+		return GenerateOutput{}, temporal.NewNonRetryableApplicationError("store generated source: "+err.Error(), ErrTypeInvalidInput, err)
+	}
+	if err := a.Store.SetSourceDigest(ctx, d.ID, digest); err != nil {
+		return GenerateOutput{}, storeError("record source digest", err)
+	}
+	return GenerateOutput{SourceDigest: digest, Files: len(files), Provider: gen.Provider, Model: gen.Model}, nil
+}
+
+// BuildInput names the source tree to build.
+type BuildInput struct {
+	DeploymentID string
+	SourceDigest string
+}
+
+// BuildOutput is the content digest of the built artifact.
+type BuildOutput struct {
+	ArtifactDigest string
+	Files          int
+}
+
+// Build validates the source (paths, types, sizes, HTML, no remote scripts)
+// and bundles it deterministically: the same source gives the same artifact
+// digest, byte for byte. Invalid source fails without retries, naming the file.
+func (a *Deployment) Build(ctx context.Context, in BuildInput) (BuildOutput, error) {
+	src, err := a.Artifacts.GetTree(ctx, in.SourceDigest)
+	if err != nil {
+		return BuildOutput{}, fmt.Errorf("load source %s: %w", in.SourceDigest, err)
+	}
+	files := make([]build.File, len(src))
+	for i, f := range src {
+		files[i] = build.File{Path: f.Path, Content: f.Content}
+	}
+	bundle, err := build.Bundle(files, a.Limits)
+	var verr *build.ValidationError
+	if errors.As(err, &verr) {
+		return BuildOutput{}, temporal.NewNonRetryableApplicationError("build failed: "+verr.Error(), ErrTypeBuildFailed, err)
+	}
+	if err != nil {
+		return BuildOutput{}, fmt.Errorf("bundle: %w", err)
+	}
+	out := make([]artifacts.File, len(bundle))
+	for i, f := range bundle {
+		out[i] = artifacts.File{Path: f.Path, Content: f.Content}
+	}
+	digest, err := a.Artifacts.PutTree(ctx, out)
+	if err != nil {
+		return BuildOutput{}, fmt.Errorf("store artifact: %w", err)
+	}
+	if err := a.Store.SetArtifactDigest(ctx, in.DeploymentID, digest); err != nil {
+		return BuildOutput{}, storeError("record artifact digest", err)
+	}
+	return BuildOutput{ArtifactDigest: digest, Files: len(out)}, nil
+}
+
+// PublishInput names the deployment to make live.
+type PublishInput struct{ DeploymentID string }
+
+// PublishOutput is where the release is served.
+type PublishOutput struct {
+	URL                  string
+	PreviewURL           string
+	PreviousDeploymentID string
+}
+
+// Publish atomically points the project's live release at the deployment's
+// artifact, keeping the previous release for rollback. Idempotent per deployment.
+func (a *Deployment) Publish(ctx context.Context, in PublishInput) (PublishOutput, error) {
+	d, err := a.Store.DeploymentByID(ctx, in.DeploymentID)
+	if err != nil {
+		return PublishOutput{}, storeError("load deployment", err)
+	}
+	p, err := a.Store.ProjectByID(ctx, d.ProjectID)
+	if err != nil {
+		return PublishOutput{}, storeError("load project", err)
+	}
+	url := strings.TrimRight(a.AppsBaseURL, "/") + "/" + p.Slug + "/"
+	rel, err := a.Store.PublishRelease(ctx, d.ID, url)
+	if err != nil {
+		return PublishOutput{}, storeError("publish", err)
+	}
+	out := PublishOutput{URL: url, PreviewURL: strings.TrimRight(a.AppsBaseURL, "/") + "/_d/" + d.ID + "/"}
+	if rel.PreviousDeploymentID != nil {
+		out.PreviousDeploymentID = *rel.PreviousDeploymentID
+	}
+	return out, nil
+}
+
+// VerifyInput names what should now be live.
+type VerifyInput struct {
+	DeploymentID   string
+	ArtifactDigest string
+}
+
+// Verify fetches every file of the live release from the apps host and
+// checks its content digest against the artifact's manifest.
+func (a *Deployment) Verify(ctx context.Context, in VerifyInput) error {
+	d, err := a.Store.DeploymentByID(ctx, in.DeploymentID)
+	if err != nil {
+		return storeError("load deployment", err)
+	}
+	p, err := a.Store.ProjectByID(ctx, d.ProjectID)
+	if err != nil {
+		return storeError("load project", err)
+	}
+	m, err := a.Artifacts.GetManifest(ctx, in.ArtifactDigest)
+	if err != nil {
+		return fmt.Errorf("load manifest: %w", err)
+	}
+	base := strings.TrimRight(a.AppsFetch, "/") + "/" + p.Slug + "/"
+	for _, e := range m.Files {
+		if err := a.verifyFile(ctx, base+e.Path, e.Digest); err != nil {
+			return temporal.NewApplicationErrorWithCause("verify "+e.Path+": "+err.Error(), ErrTypeVerifyFailed, err)
+		}
+	}
+	return nil
+}
+
+func (a *Deployment) verifyFile(ctx context.Context, url, digest string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := a.HTTP.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %d", url, resp.StatusCode)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.LimitReader(resp.Body, 64<<20)); err != nil {
+		return err
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != digest {
+		return fmt.Errorf("content digest %s, want %s", got, digest)
+	}
+	return nil
+}

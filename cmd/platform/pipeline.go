@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/forgeai/platform/activities"
+	"github.com/forgeai/platform/internal/ai"
+	"github.com/forgeai/platform/internal/artifacts"
+	"github.com/forgeai/platform/internal/build"
+	"github.com/forgeai/platform/internal/config"
+	"github.com/forgeai/platform/models"
+)
+
+// openArtifacts opens the content-addressed artifact store.
+func openArtifacts(cfg config.Config) (*artifacts.FS, error) {
+	fs, err := artifacts.NewFS(cfg.ArtifactsDir)
+	if err != nil {
+		return nil, fmt.Errorf("ARTIFACTS_DIR %s: %w", cfg.ArtifactsDir, err)
+	}
+	return fs, nil
+}
+
+// deploymentActivities wires the pipeline's dependencies. The offline
+// provider generates code until an AI provider is configured.
+func deploymentActivities(cfg config.Config, store *models.Store, arts artifacts.Store) *activities.Deployment {
+	fetch := cfg.AppsInternalURL
+	if fetch == "" {
+		fetch = cfg.AppsBaseURL
+	}
+	return &activities.Deployment{
+		Store: store, Artifacts: arts, Provider: ai.NewOffline(), Limits: build.DefaultLimits(),
+		AppsBaseURL: cfg.AppsBaseURL, AppsFetch: fetch,
+		HTTP: &http.Client{Timeout: 10 * time.Second},
+	}
+}
+
+// releaseResolver tells the apps host which artifact each URL serves.
+type releaseResolver struct{ store *models.Store }
+
+func (r releaseResolver) LiveArtifact(ctx context.Context, slug string) (string, error) {
+	return notFoundAsArtifact(r.store.LiveArtifact(ctx, slug))
+}
+
+func (r releaseResolver) DeploymentArtifact(ctx context.Context, id string) (string, error) {
+	return notFoundAsArtifact(r.store.DeploymentArtifact(ctx, id))
+}
+
+func notFoundAsArtifact(digest string, err error) (string, error) {
+	if errors.Is(err, models.ErrNotFound) {
+		return "", fmt.Errorf("%w: %v", artifacts.ErrNotFound, err)
+	}
+	return digest, err
+}

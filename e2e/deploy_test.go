@@ -1,0 +1,204 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/forgeai/platform/internal/devstack"
+	"github.com/forgeai/platform/internal/testdb"
+)
+
+// stack is a production-shaped deployment of the platform for a test: an
+// external Temporal dev server, Postgres, one api process, worker processes.
+type stack struct {
+	t        *testing.T
+	env      []string
+	api      *proc
+	base     string
+	apps     string
+	temporal *devstack.Server
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	requireTemporalCLI(t)
+	srv, err := devstack.Start(context.Background(), devstack.Options{
+		CLIPath: temporalBin, Namespace: "default", Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	appsPort := freePort(t)
+	s := &stack{t: t, temporal: srv, apps: fmt.Sprintf("http://127.0.0.1:%d", appsPort)}
+	s.env = []string{
+		"DATABASE_URL=" + testdb.PostgresURL(t), "TEMPORAL_ADDRESS=" + srv.Address(), "DEV_MODE=true",
+		"JWT_SECRET=e2e-secret-0123456789-0123456789-0123456789", "HTTP_ADDR=127.0.0.1:0",
+		fmt.Sprintf("APPS_ADDR=127.0.0.1:%d", appsPort), "APPS_BASE_URL=" + s.apps,
+		"ARTIFACTS_DIR=" + t.TempDir(), "LOG_LEVEL=info",
+	}
+	if out, err := runPlatform(s.env, "migrate"); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	s.api = start(t, s.env, "api")
+	s.base = "http://" + s.api.waitLog(regexp.MustCompile(`"msg":"api listening","api":"([0-9.:]+)"`), 30*time.Second)
+	waitReady(t, s.base, 30*time.Second)
+	return s
+}
+
+// worker starts a worker process and waits until it polls its queues.
+func (s *stack) worker(queues string) *proc {
+	s.t.Helper()
+	w := start(s.t, s.env, "worker", "-queues", queues)
+	w.waitLog(regexp.MustCompile(`"msg":"worker polling"`), 30*time.Second)
+	return w
+}
+
+// login returns a client signed in as a new user; the first is admin.
+func (s *stack) login(email string) *apiClient {
+	s.t.Helper()
+	c := &apiClient{t: s.t, base: s.base}
+	var out struct{ Token string }
+	c.call("POST", "/api/auth/dev-login", map[string]string{"email": email}, 200, &out)
+	c.token = out.Token
+	return c
+}
+
+type deployment struct {
+	ID, Status, URL, PreviewURL, Error, ArtifactDigest, Kind string
+	Steps                                                   []struct {
+		Name, Status          string
+		StartedAt, FinishedAt *time.Time
+	}
+}
+
+func (c *apiClient) project(name, slug string, config map[string]any) string {
+	c.t.Helper()
+	var tpl struct{ ID string }
+	c.call("GET", "/api/templates/"+slug, nil, 200, &tpl)
+	var p struct{ ID string }
+	c.call("POST", "/api/projects", map[string]any{"name": name, "templateId": tpl.ID, "configuration": config}, 201, &p)
+	return p.ID
+}
+
+func (c *apiClient) deploy(projectID string) deployment {
+	c.t.Helper()
+	var d deployment
+	c.call("POST", "/api/projects/"+projectID+"/deployments", nil, 202, &d)
+	return d
+}
+
+// waitStatus polls the deployment until it reaches one of the statuses.
+func (c *apiClient) waitStatus(id string, timeout time.Duration, statuses ...string) deployment {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var d deployment
+	for time.Now().Before(deadline) {
+		c.call("GET", "/api/deployments/"+id, nil, 200, &d)
+		for _, s := range statuses {
+			if d.Status == s {
+				return d
+			}
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	c.t.Fatalf("deployment %s is %q after %s, want %v (error %q)", id, d.Status, timeout, statuses, d.Error)
+	return d
+}
+
+func fetch(t *testing.T, url string) (int, http.Header, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+func TestDeployRollbackAndCancelEndToEnd(t *testing.T) {
+	s := newStack(t)
+	w := s.worker("platform,deploy")
+	admin := s.login("admin@example.com")
+	projectID := admin.project("Riverside Intake", "patient-intake", map[string]any{"appName": "Zebra Clinic 42"})
+
+	first := admin.deploy(projectID)
+	first = admin.waitStatus(first.ID, 60*time.Second, "deployed", "failed")
+	if first.Status != "deployed" || first.URL != s.apps+"/riverside-intake/" {
+		t.Fatalf("first deployment: %+v", first)
+	}
+	for _, st := range first.Steps {
+		if st.Status != "succeeded" || st.StartedAt == nil || st.FinishedAt == nil {
+			t.Fatalf("step %+v", st)
+		}
+	}
+	if len(first.Steps) != 4 {
+		t.Fatalf("steps: %+v", first.Steps)
+	}
+	code, hdr, body := fetch(t, first.URL)
+	if code != 200 || !strings.Contains(body, "Zebra Clinic 42") || hdr.Get("X-Content-Type-Options") != "nosniff" ||
+		!strings.Contains(hdr.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Fatalf("live page: %d %v\n%s", code, hdr, body)
+	}
+	var project struct{ Status, DeploymentURL string }
+	admin.call("GET", "/api/projects/"+projectID, nil, 200, &project)
+	if project.Status != "deployed" || project.DeploymentURL != first.URL {
+		t.Fatalf("project after deploy: %+v", project)
+	}
+
+	// A second version goes live; the first stays reachable by its preview URL.
+	admin.call("PATCH", "/api/projects/"+projectID, map[string]any{"configuration": map[string]any{"appName": "Okapi Health 7"}}, 200, nil)
+	second := admin.waitStatus(admin.deploy(projectID).ID, 60*time.Second, "deployed", "failed")
+	if second.Status != "deployed" {
+		t.Fatalf("second deployment: %+v", second)
+	}
+	if _, _, body := fetch(t, first.URL); !strings.Contains(body, "Okapi Health 7") {
+		t.Fatalf("live page after second deploy:\n%s", body)
+	}
+	if _, hdr, body := fetch(t, first.PreviewURL); !strings.Contains(body, "Zebra Clinic 42") || !strings.Contains(hdr.Get("Cache-Control"), "immutable") {
+		t.Fatalf("preview of first deployment: %v\n%s", hdr, body)
+	}
+
+	// Roll back to the first: re-published without regenerating.
+	var rb deployment
+	admin.call("POST", "/api/projects/"+projectID+"/rollback", map[string]string{"deploymentId": first.ID}, 202, &rb)
+	rb = admin.waitStatus(rb.ID, 60*time.Second, "deployed", "failed")
+	if rb.Status != "deployed" || rb.Kind != "rollback" || rb.ArtifactDigest != first.ArtifactDigest || len(rb.Steps) != 2 {
+		t.Fatalf("rollback: %+v", rb)
+	}
+	if _, _, body := fetch(t, first.URL); !strings.Contains(body, "Zebra Clinic 42") {
+		t.Fatalf("live page after rollback:\n%s", body)
+	}
+	admin.call("GET", "/api/deployments/"+second.ID, nil, 200, &second)
+	if second.Status != "rolled_back" {
+		t.Fatalf("replaced deployment status %q, want rolled_back", second.Status)
+	}
+
+	// Cancel: with no worker on the deploy queue, generation waits; cancel it.
+	w.stop(syscall.SIGTERM, 30*time.Second)
+	s.worker("platform")
+	admin.call("PATCH", "/api/projects/"+projectID, map[string]any{"configuration": map[string]any{"appName": "Never Published"}}, 200, nil)
+	pending := admin.deploy(projectID)
+	admin.waitStatus(pending.ID, 30*time.Second, "generating")
+	admin.call("POST", "/api/deployments/"+pending.ID+"/cancel", nil, 202, nil)
+	cancelled := admin.waitStatus(pending.ID, 30*time.Second, "cancelled")
+	if cancelled.URL != "" {
+		t.Fatalf("cancelled deployment has a URL: %+v", cancelled)
+	}
+	if _, _, body := fetch(t, first.URL); !strings.Contains(body, "Zebra Clinic 42") {
+		t.Fatalf("live page changed by a cancelled deployment:\n%s", body)
+	}
+	admin.call("GET", "/api/projects/"+projectID, nil, 200, &project)
+	if project.Status != "deployed" {
+		t.Fatalf("project after cancel: %+v", project)
+	}
+}

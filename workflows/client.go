@@ -1,0 +1,58 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/forgeai/platform/models"
+)
+
+// Client starts and cancels the platform's workflows for the API.
+type Client struct{ c client.Client }
+
+// NewClient wraps a Temporal client.
+func NewClient(c client.Client) *Client { return &Client{c: c} }
+
+// StartDeployment starts DeploymentWorkflow under the deployment's
+// deterministic workflow id. Starting it again (a retried request) attaches to
+// the running workflow or, if it already finished, does nothing.
+func (w *Client) StartDeployment(ctx context.Context, in DeploymentInput) error {
+	_, err := w.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       models.DeploymentWorkflowID(in.DeploymentID),
+		TaskQueue:                PlatformQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			ProjectIDKey.ValueSet(in.ProjectID), OwnerIDKey.ValueSet(in.OwnerID),
+			DeploymentStatusKey.ValueSet(models.DeployQueued),
+		),
+	}, DeploymentWorkflowName, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("start deployment workflow: %w", err)
+	}
+	return nil
+}
+
+// CancelDeployment asks the deployment's workflow to cancel; the running
+// activity learns of it through its heartbeat.
+func (w *Client) CancelDeployment(ctx context.Context, deploymentID string) error {
+	err := w.c.CancelWorkflow(ctx, models.DeploymentWorkflowID(deploymentID), "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return nil // already finished
+	}
+	if err != nil {
+		return fmt.Errorf("cancel deployment workflow: %w", err)
+	}
+	return nil
+}

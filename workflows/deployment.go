@@ -1,0 +1,188 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/forgeai/platform/activities"
+	"github.com/forgeai/platform/models"
+)
+
+// DeploymentWorkflowName is the registered name of DeploymentWorkflow.
+const DeploymentWorkflowName = "DeploymentWorkflow"
+
+// Pipeline step names, as users see them on a deployment.
+const (
+	StepGenerate = "generate"
+	StepBuild    = "build"
+	StepPublish  = "publish"
+	StepVerify   = "verify"
+)
+
+// DeploymentInput starts a deployment; the row already exists.
+type DeploymentInput struct {
+	DeploymentID string
+	ProjectID    string
+	OwnerID      string
+	// RollbackArtifact, when set, re-publishes this artifact without
+	// generating or building anything.
+	RollbackArtifact string
+}
+
+// DeploymentResult is the outcome of a deployment that went live.
+type DeploymentResult struct {
+	Status         string
+	URL            string
+	ArtifactDigest string
+}
+
+// Non-retryable error types: a retry cannot fix bad input or a bad build.
+var nonRetryable = []string{activities.ErrTypeInvalidInput, activities.ErrTypeBuildFailed, activities.ErrTypeNotFound}
+
+func retry(attempts int32) *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second,
+		MaximumAttempts: attempts, NonRetryableErrorTypes: nonRetryable,
+	}
+}
+
+// Activity options per kind of work. Compensation and bookkeeping get more
+// attempts than the pipeline's steps because losing them would leave a
+// deployment or a release in a wrong state.
+var (
+	bookkeeping = workflow.ActivityOptions{TaskQueue: PlatformQueue, StartToCloseTimeout: 10 * time.Second, RetryPolicy: retry(3)}
+	compensate  = workflow.ActivityOptions{TaskQueue: PlatformQueue, StartToCloseTimeout: 10 * time.Second, RetryPolicy: retry(10)}
+	generate    = workflow.ActivityOptions{TaskQueue: DeployQueue, StartToCloseTimeout: 5 * time.Minute, HeartbeatTimeout: 20 * time.Second, RetryPolicy: retry(3)}
+	buildStep   = workflow.ActivityOptions{TaskQueue: DeployQueue, StartToCloseTimeout: 2 * time.Minute, HeartbeatTimeout: 20 * time.Second, RetryPolicy: retry(3)}
+	publish     = workflow.ActivityOptions{TaskQueue: DeployQueue, StartToCloseTimeout: 30 * time.Second, RetryPolicy: retry(3)}
+	verify      = workflow.ActivityOptions{TaskQueue: PlatformQueue, StartToCloseTimeout: 30 * time.Second, RetryPolicy: retry(3)}
+)
+
+// a names the activities; methods are referenced, never called directly.
+var a *activities.Deployment
+
+// DeploymentWorkflow generates, builds, publishes and verifies a project's
+// application. A failed verification restores the previous release; a
+// cancellation or failure after publication does the same, so nothing is
+// left half-published.
+func DeploymentWorkflow(ctx workflow.Context, in DeploymentInput) (DeploymentResult, error) {
+	p := &pipeline{in: in}
+	res, err := p.run(ctx)
+	if err == nil {
+		return res, nil
+	}
+	cleanup, _ := workflow.NewDisconnectedContext(ctx)
+	status, outcome := models.DeployFailed, models.StepFailed
+	if temporal.IsCanceledError(err) {
+		status, outcome = models.DeployCancelled, models.StepCancelled
+	}
+	reason := failureReason(err)
+	if p.publishing {
+		if rerr := workflow.ExecuteActivity(workflow.WithActivityOptions(cleanup, compensate), a.RestoreRelease,
+			activities.RestoreInput{DeploymentID: in.DeploymentID}).Get(cleanup, nil); rerr != nil {
+			workflow.GetLogger(ctx).Error("restoring the previous release failed", "error", rerr)
+		} else if status == models.DeployFailed {
+			reason += "; the previous release was restored"
+		}
+	}
+	if p.step != "" {
+		p.endStep(cleanup, p.step, outcome, reason)
+	}
+	if status == models.DeployCancelled {
+		reason = "cancelled"
+	}
+	p.finish(cleanup, status, "", reason)
+	return DeploymentResult{Status: status}, err
+}
+
+type pipeline struct {
+	in         DeploymentInput
+	step       string // the step running now, for failure bookkeeping
+	publishing bool   // Publish may have taken effect
+}
+
+func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
+	artifact := p.in.RollbackArtifact
+	if artifact == "" {
+		var gen activities.GenerateOutput
+		if err := p.stepRun(ctx, StepGenerate, models.DeployGenerating, generate, a.GenerateSource,
+			activities.GenerateInput{DeploymentID: p.in.DeploymentID}, &gen); err != nil {
+			return DeploymentResult{}, err
+		}
+		var built activities.BuildOutput
+		if err := p.stepRun(ctx, StepBuild, models.DeployBuilding, buildStep, a.Build,
+			activities.BuildInput{DeploymentID: p.in.DeploymentID, SourceDigest: gen.SourceDigest}, &built); err != nil {
+			return DeploymentResult{}, err
+		}
+		artifact = built.ArtifactDigest
+	}
+	p.publishing = true
+	var pub activities.PublishOutput
+	if err := p.stepRun(ctx, StepPublish, models.DeployPublishing, publish, a.Publish,
+		activities.PublishInput{DeploymentID: p.in.DeploymentID}, &pub); err != nil {
+		return DeploymentResult{}, err
+	}
+	if err := p.stepRun(ctx, StepVerify, models.DeployVerifying, verify, a.Verify,
+		activities.VerifyInput{DeploymentID: p.in.DeploymentID, ArtifactDigest: artifact}, nil); err != nil {
+		return DeploymentResult{}, err
+	}
+	p.finish(ctx, models.DeployDeployed, pub.URL, "")
+	return DeploymentResult{Status: models.DeployDeployed, URL: pub.URL, ArtifactDigest: artifact}, nil
+}
+
+// stepRun records the step's start, runs its activity, and records success.
+func (p *pipeline) stepRun(ctx workflow.Context, step, status string, opts workflow.ActivityOptions, fn, input, out any) error {
+	p.step = step
+	setStatus(ctx, status)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, bookkeeping), a.StartStep,
+		activities.StepInput{DeploymentID: p.in.DeploymentID, Step: step, Status: status}).Get(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), fn, input).Get(ctx, out); err != nil {
+		return err
+	}
+	p.endStep(ctx, step, models.StepSucceeded, "")
+	p.step = ""
+	return nil
+}
+
+func (p *pipeline) endStep(ctx workflow.Context, step, outcome, reason string) {
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, compensate), a.EndStep,
+		activities.StepInput{DeploymentID: p.in.DeploymentID, Step: step, Outcome: outcome, Error: reason}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Error("recording step outcome failed", "step", step, "error", err)
+	}
+}
+
+func (p *pipeline) finish(ctx workflow.Context, status, url, reason string) {
+	setStatus(ctx, status)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, compensate), a.Finish,
+		activities.FinishInput{DeploymentID: p.in.DeploymentID, Status: status, URL: url, Error: reason}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Error("recording the final status failed", "status", status, "error", err)
+	}
+}
+
+func setStatus(ctx workflow.Context, status string) {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, DeploymentStatusKey.ValueSet(status)); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attribute failed", "error", err)
+	}
+}
+
+// failureReason is the message of the innermost application error: what a
+// user should read, without Temporal's wrapping.
+func failureReason(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	var timeoutErr *temporal.TimeoutError
+	if errors.As(err, &timeoutErr) {
+		return "a step timed out"
+	}
+	return err.Error()
+}

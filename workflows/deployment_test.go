@@ -1,0 +1,210 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/forgeai/platform/activities"
+	"github.com/forgeai/platform/models"
+	"github.com/forgeai/platform/workflows"
+)
+
+var a *activities.Deployment
+
+const (
+	source   = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+	artifact = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+	liveURL  = "http://localhost:8081/riverside/"
+)
+
+// recorder keeps what the pipeline reported, as the database would.
+type recorder struct {
+	finish   atomic.Value // activities.FinishInput
+	restored atomic.Int32
+	steps    []string
+}
+
+func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *recorder) {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(workflows.DeploymentWorkflow, workflow.RegisterOptions{Name: workflows.DeploymentWorkflowName})
+	env.RegisterActivity(a)
+	rec := &recorder{}
+	env.OnActivity(a.StartStep, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StepInput) error {
+		rec.steps = append(rec.steps, in.Step)
+		return nil
+	})
+	env.OnActivity(a.EndStep, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(a.Finish, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) error {
+		rec.finish.Store(in)
+		return nil
+	})
+	env.OnActivity(a.RestoreRelease, mock.Anything, mock.Anything).Return(func(context.Context, activities.RestoreInput) error {
+		rec.restored.Add(1)
+		return nil
+	})
+	return env, rec
+}
+
+func (r *recorder) finished(t *testing.T) activities.FinishInput {
+	t.Helper()
+	f, ok := r.finish.Load().(activities.FinishInput)
+	if !ok {
+		t.Fatal("Finish was never called")
+	}
+	return f
+}
+
+func input() workflows.DeploymentInput {
+	return workflows.DeploymentInput{DeploymentID: "d1", ProjectID: "p1", OwnerID: "u1"}
+}
+
+func happyActivities(env *testsuite.TestWorkflowEnvironment) {
+	env.OnActivity(a.GenerateSource, mock.Anything, mock.Anything).Return(activities.GenerateOutput{SourceDigest: source, Files: 4}, nil)
+	env.OnActivity(a.Build, mock.Anything, activities.BuildInput{DeploymentID: "d1", SourceDigest: source}).Return(activities.BuildOutput{ArtifactDigest: artifact}, nil)
+	env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(activities.PublishOutput{URL: liveURL}, nil)
+}
+
+func TestDeploymentHappyPath(t *testing.T) {
+	env, rec := newEnv(t)
+	happyActivities(env)
+	env.OnActivity(a.Verify, mock.Anything, activities.VerifyInput{DeploymentID: "d1", ArtifactDigest: artifact}).Return(nil)
+	env.ExecuteWorkflow(workflows.DeploymentWorkflowName, input())
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.DeploymentResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != models.DeployDeployed || res.URL != liveURL || res.ArtifactDigest != artifact {
+		t.Fatalf("result = %+v", res)
+	}
+	if f := rec.finished(t); f.Status != models.DeployDeployed || f.URL != liveURL {
+		t.Fatalf("finish = %+v", f)
+	}
+	if got := strings.Join(rec.steps, ","); got != "generate,build,publish,verify" {
+		t.Fatalf("steps = %s", got)
+	}
+	if rec.restored.Load() != 0 {
+		t.Fatal("restored a release on success")
+	}
+}
+
+func TestDeploymentBuildFailureNamesTheFile(t *testing.T) {
+	env, rec := newEnv(t)
+	env.OnActivity(a.GenerateSource, mock.Anything, mock.Anything).Return(activities.GenerateOutput{SourceDigest: source}, nil)
+	var builds atomic.Int32
+	env.OnActivity(a.Build, mock.Anything, mock.Anything).Return(func(context.Context, activities.BuildInput) (activities.BuildOutput, error) {
+		builds.Add(1)
+		return activities.BuildOutput{}, temporal.NewNonRetryableApplicationError(
+			"build failed: index.html: remote script https://cdn.example.com/x.js is not allowed", activities.ErrTypeBuildFailed, nil)
+	})
+	env.ExecuteWorkflow(workflows.DeploymentWorkflowName, input())
+	if env.GetWorkflowError() == nil {
+		t.Fatal("workflow succeeded with a failing build")
+	}
+	f := rec.finished(t)
+	if f.Status != models.DeployFailed || !strings.Contains(f.Error, "index.html") {
+		t.Fatalf("finish = %+v", f)
+	}
+	if builds.Load() != 1 {
+		t.Fatalf("a non-retryable build failure ran %d times", builds.Load())
+	}
+	if rec.restored.Load() != 0 {
+		t.Fatal("nothing was published, yet a release was restored")
+	}
+	env.AssertNotCalled(t, "Publish", mock.Anything, mock.Anything)
+}
+
+func TestDeploymentVerifyFailureRestoresPreviousRelease(t *testing.T) {
+	env, rec := newEnv(t)
+	happyActivities(env)
+	var verifies atomic.Int32
+	env.OnActivity(a.Verify, mock.Anything, mock.Anything).Return(func(context.Context, activities.VerifyInput) error {
+		verifies.Add(1)
+		return temporal.NewApplicationError("verify index.html: content digest sha256:bad, want "+artifact, activities.ErrTypeVerifyFailed)
+	})
+	env.ExecuteWorkflow(workflows.DeploymentWorkflowName, input())
+	if env.GetWorkflowError() == nil {
+		t.Fatal("workflow succeeded though verification failed")
+	}
+	if verifies.Load() != 3 {
+		t.Fatalf("verify attempts = %d, want 3", verifies.Load())
+	}
+	if rec.restored.Load() != 1 {
+		t.Fatalf("restores = %d, want 1", rec.restored.Load())
+	}
+	f := rec.finished(t)
+	if f.Status != models.DeployFailed || !strings.Contains(f.Error, "content digest") || !strings.Contains(f.Error, "previous release was restored") {
+		t.Fatalf("finish = %+v", f)
+	}
+}
+
+func TestDeploymentCancellation(t *testing.T) {
+	env, rec := newEnv(t)
+	env.OnActivity(a.GenerateSource, mock.Anything, mock.Anything).After(time.Minute).Return(activities.GenerateOutput{SourceDigest: source}, nil)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 5*time.Second)
+	env.ExecuteWorkflow(workflows.DeploymentWorkflowName, input())
+	err := env.GetWorkflowError()
+	var canceled *temporal.CanceledError
+	if !errors.As(err, &canceled) {
+		t.Fatalf("workflow error = %v, want canceled", err)
+	}
+	if f := rec.finished(t); f.Status != models.DeployCancelled {
+		t.Fatalf("finish = %+v", f)
+	}
+	env.AssertNotCalled(t, "Build", mock.Anything, mock.Anything)
+	env.AssertNotCalled(t, "Publish", mock.Anything, mock.Anything)
+}
+
+func TestDeploymentRetriesThenSucceeds(t *testing.T) {
+	env, rec := newEnv(t)
+	var calls atomic.Int32
+	env.OnActivity(a.GenerateSource, mock.Anything, mock.Anything).Return(func(context.Context, activities.GenerateInput) (activities.GenerateOutput, error) {
+		if calls.Add(1) < 3 {
+			return activities.GenerateOutput{}, errors.New("provider timed out")
+		}
+		return activities.GenerateOutput{SourceDigest: source}, nil
+	})
+	env.OnActivity(a.Build, mock.Anything, mock.Anything).Return(activities.BuildOutput{ArtifactDigest: artifact}, nil)
+	env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(activities.PublishOutput{URL: liveURL}, nil)
+	env.OnActivity(a.Verify, mock.Anything, mock.Anything).Return(nil)
+	env.ExecuteWorkflow(workflows.DeploymentWorkflowName, input())
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 3 {
+		t.Fatalf("generate attempts = %d, want 3", calls.Load())
+	}
+	if f := rec.finished(t); f.Status != models.DeployDeployed {
+		t.Fatalf("finish = %+v", f)
+	}
+}
+
+func TestRollbackRepublishesWithoutRegenerating(t *testing.T) {
+	env, rec := newEnv(t)
+	env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(activities.PublishOutput{URL: liveURL}, nil)
+	env.OnActivity(a.Verify, mock.Anything, activities.VerifyInput{DeploymentID: "d1", ArtifactDigest: artifact}).Return(nil)
+	in := input()
+	in.RollbackArtifact = artifact
+	env.ExecuteWorkflow(workflows.DeploymentWorkflowName, in)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rec.steps, ","); got != "publish,verify" {
+		t.Fatalf("steps = %s", got)
+	}
+	env.AssertNotCalled(t, "GenerateSource", mock.Anything, mock.Anything)
+	env.AssertNotCalled(t, "Build", mock.Anything, mock.Anything)
+}
