@@ -5,7 +5,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 TEST_TIMEOUT ?= 30m
 
-.PHONY: dev test bench build vet lint migrate clean
+.PHONY: dev test bench build vet lint migrate clean record-histories
 
 ## dev: run api + worker + apps host + Temporal dev server (with UI) on SQLite under data/
 dev: build bin/temporal
@@ -27,6 +27,10 @@ build:
 ## migrate: apply migrations to DATABASE_URL
 migrate: build
 	./bin/platform migrate
+
+## record-histories: re-record workflows/testdata from real end-to-end runs (for the replay test)
+record-histories: bin/temporal
+	RECORD_HISTORIES=1 $(GO) test -count=1 -run 'TestDeployRollbackAndCancelEndToEnd' ./e2e/
 
 # The official Temporal CLI, built from source once and cached in bin/ (about 4 minutes cold).
 # It has its own module graph and is deliberately not in go.mod.

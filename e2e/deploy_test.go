@@ -144,6 +144,7 @@ func TestDeployRollbackAndCancelEndToEnd(t *testing.T) {
 	if len(first.Steps) != 4 {
 		t.Fatalf("steps: %+v", first.Steps)
 	}
+	recordHistory(t, s.temporal.Address(), "deployment-"+first.ID, "deployment_deployed")
 	code, hdr, body := fetch(t, first.URL)
 	if code != 200 || !strings.Contains(body, "Zebra Clinic 42") || hdr.Get("X-Content-Type-Options") != "nosniff" ||
 		!strings.Contains(hdr.Get("Content-Security-Policy"), "script-src 'self'") {
@@ -175,6 +176,7 @@ func TestDeployRollbackAndCancelEndToEnd(t *testing.T) {
 	if rb.Status != "deployed" || rb.Kind != "rollback" || rb.ArtifactDigest != first.ArtifactDigest || len(rb.Steps) != 2 {
 		t.Fatalf("rollback: %+v", rb)
 	}
+	recordHistory(t, s.temporal.Address(), "deployment-"+rb.ID, "deployment_rollback")
 	if _, _, body := fetch(t, first.URL); !strings.Contains(body, "Zebra Clinic 42") {
 		t.Fatalf("live page after rollback:\n%s", body)
 	}
@@ -191,6 +193,7 @@ func TestDeployRollbackAndCancelEndToEnd(t *testing.T) {
 	admin.waitStatus(pending.ID, 30*time.Second, "generating")
 	admin.call("POST", "/api/deployments/"+pending.ID+"/cancel", nil, 202, nil)
 	cancelled := admin.waitStatus(pending.ID, 30*time.Second, "cancelled")
+	recordHistory(t, s.temporal.Address(), "deployment-"+pending.ID, "deployment_cancelled")
 	if cancelled.URL != "" {
 		t.Fatalf("cancelled deployment has a URL: %+v", cancelled)
 	}
