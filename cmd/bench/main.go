@@ -36,6 +36,9 @@ type options struct {
 	projects    int
 	maxInFlight int
 	json        bool
+	temporal    string
+	deploys     int
+	sequential  int
 }
 
 func main() {
@@ -52,6 +55,9 @@ func main() {
 	flag.IntVar(&o.projects, "projects", 50, "projects to create before the load")
 	flag.IntVar(&o.maxInFlight, "max-inflight", 2000, "cap on requests in flight; beyond it requests are counted as dropped")
 	flag.BoolVar(&o.json, "json", false, "print the figures as JSON on stdout (the table goes to stderr)")
+	flag.StringVar(&o.temporal, "temporal", "bin/temporal", "the Temporal CLI, for the deployment bench's dev server")
+	flag.IntVar(&o.deploys, "deploys", 50, "concurrent deployments in the deployment bench (0 skips it)")
+	flag.IntVar(&o.sequential, "sequential", 10, "deployments one after another, for single-deploy latency")
 	flag.Parse()
 
 	if o.rate <= 0 || o.duration <= 0 || o.warmup < 0 || o.projects < 0 || o.maxInFlight <= 0 {
@@ -92,7 +98,18 @@ func run(ctx context.Context, o options) (err error) {
 	if err := migrate(ctx, o.platform, dbURL); err != nil {
 		return err
 	}
-	api, err := startAPI(o.platform, dbURL)
+	var stack *deployStack
+	if o.deploys > 0 {
+		if stack, err = startDeployStack(ctx, o.temporal, dbURL); err != nil {
+			return fmt.Errorf("temporal dev server for the deployment bench: %w", err)
+		}
+		defer stack.stop()
+	}
+	var apiEnv []string
+	if stack != nil {
+		apiEnv = stack.env
+	}
+	api, err := startAPI(o.platform, dbURL, apiEnv...)
 	if err != nil {
 		return err
 	}
@@ -157,6 +174,11 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return fmt.Errorf("after load (did the api die?): %w", err)
 	}
+	if stack != nil {
+		if rep.Deploy, err = runDeployBench(ctx, o, c, stack, dbURL, templates); err != nil {
+			return fmt.Errorf("deployment bench: %w", err)
+		}
+	}
 	rep.Memory = memReport{IdleMB: idleRSS, AfterLoadMB: afterRSS, PeakMB: peakRSS,
 		TargetMB: targetIdleRSSMB, Verdict: verdict(idleRSS < targetIdleRSSMB)}
 
@@ -178,4 +200,43 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-time.After(d):
 		return nil
 	}
+}
+
+// runDeployBench measures deployments end to end through the API and worker,
+// side by side with a no-op workflow of as many activities on the same server.
+func runDeployBench(ctx context.Context, o options, c *apiClient, s *deployStack, dbURL string, templates []string) (*deployReport, error) {
+	if err := s.startWorker(o.platform, dbURL); err != nil {
+		return nil, err
+	}
+	seq, err := c.projectsFor(ctx, "Sequential", o.sequential, templates)
+	if err != nil {
+		return nil, err
+	}
+	conc, err := c.projectsFor(ctx, "Concurrent", o.deploys, templates)
+	if err != nil {
+		return nil, err
+	}
+	rep := &deployReport{}
+	logf("deploy: %d one after another", o.sequential)
+	lat, failed, wall, err := c.deployAll(ctx, seq, 1)
+	if err != nil {
+		return nil, err
+	}
+	rep.Runs = append(rep.Runs, summarize("deployments, one at a time", 1, lat, failed, wall))
+	logf("deploy: %d at once", o.deploys)
+	lat, failed, wall, err = c.deployAll(ctx, conc, o.deploys)
+	if err != nil {
+		return nil, err
+	}
+	rep.Runs = append(rep.Runs, summarize("deployments, all at once", o.deploys, lat, failed, wall))
+	logf("no-op baseline: %d one after another, %d at once", o.sequential, o.deploys)
+	for _, cc := range []struct{ n, c int }{{o.sequential, 1}, {o.deploys, o.deploys}} {
+		r, err := runNoop(ctx, s.temporal.Address(), cc.n, cc.c)
+		if err != nil {
+			return nil, err
+		}
+		rep.Runs = append(rep.Runs, r)
+	}
+	rep.judge()
+	return rep, nil
 }

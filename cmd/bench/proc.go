@@ -34,7 +34,8 @@ func migrate(ctx context.Context, platform, dbURL string) error {
 	return nil
 }
 
-func startAPI(platform, dbURL string) (*apiProc, error) {
+// startAPI starts `platform api`; extra env (Temporal, artifacts, apps URL) is appended.
+func startAPI(platform, dbURL string, extra ...string) (*apiProc, error) {
 	ports, err := freePorts(2)
 	if err != nil {
 		return nil, err
@@ -59,6 +60,7 @@ func startAPI(platform, dbURL string) (*apiProc, error) {
 		"LOG_LEVEL=warn",
 		"TEMPORAL_ADDRESS=127.0.0.1:1",
 	)
+	p.cmd.Env = append(p.cmd.Env, extra...)
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s api: %w", platform, err)

@@ -26,6 +26,40 @@ type report struct {
 	Config    runConfig        `json:"config"`
 	Endpoints []endpointReport `json:"endpoints"`
 	Memory    memReport        `json:"memory"`
+	Deploy    *deployReport    `json:"deploy,omitempty"`
+}
+
+// deployReport holds the deployment runs and their verdicts:
+// p50 under 2 s for a single deployment, throughput at least 0.7x the no-op.
+type deployReport struct {
+	Runs           []deployRun `json:"runs"`
+	P50Verdict     string      `json:"p50Verdict"`
+	ThroughputRate float64     `json:"throughputRatio"`
+	RatioVerdict   string      `json:"ratioVerdict"`
+}
+
+func (d *deployReport) judge() {
+	if len(d.Runs) < 4 {
+		return
+	}
+	single, all, noopAll := d.Runs[0], d.Runs[1], d.Runs[3]
+	d.P50Verdict = verdict(single.Failed == 0 && single.P50Ms > 0 && single.P50Ms < 2000)
+	if noopAll.PerSecond > 0 {
+		d.ThroughputRate = all.PerSecond / noopAll.PerSecond
+	}
+	d.RatioVerdict = verdict(all.Failed == 0 && d.ThroughputRate >= 0.7)
+}
+
+func (d *deployReport) writeText(w io.Writer) {
+	fmt.Fprintln(w, "\ndeployments (POST to deployed, offline provider, polled every 20 ms) beside a no-op workflow on the same dev server:")
+	for _, r := range d.Runs {
+		fmt.Fprintln(w, "  "+r.line())
+	}
+	if len(d.Runs) >= 4 {
+		fmt.Fprintf(w, "target single deploy p50 < 2000ms: %.0fms -> %s\n", d.Runs[0].P50Ms, d.P50Verdict)
+		fmt.Fprintf(w, "target throughput >= 0.7x no-op at %d concurrent: %.2f/s vs %.2f/s = %.2fx -> %s\n",
+			d.Runs[1].Concurrency, d.Runs[1].PerSecond, d.Runs[3].PerSecond, d.ThroughputRate, d.RatioVerdict)
+	}
 }
 
 type machineInfo struct {
@@ -141,6 +175,9 @@ func (r *report) writeText(w io.Writer) {
 	mm := r.Memory
 	fmt.Fprintf(w, "\napi RSS: idle %.1f MB (target < %.0f MB: %s), after load %.1f MB, peak %.1f MB\n",
 		mm.IdleMB, mm.TargetMB, mm.Verdict, mm.AfterLoadMB, mm.PeakMB)
+	if r.Deploy != nil {
+		r.Deploy.writeText(w)
+	}
 }
 
 func (r *report) writeJSON(w io.Writer) error {
