@@ -19,6 +19,7 @@ import (
 	"github.com/forgeai/platform/api"
 	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/internal/config"
+	"github.com/forgeai/platform/internal/events"
 	"github.com/forgeai/platform/internal/testdb"
 	"github.com/forgeai/platform/models"
 	"github.com/forgeai/platform/workflows"
@@ -89,8 +90,13 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 		o.bodyLimit = 64 << 10
 	}
 	wf := &fakeWorkflows{}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	hub := events.NewHub(ctx, store, 0, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	store.SetNotifier(hub)
 	app := api.New(api.Options{
-		Workflows: wf, AppsBaseURL: "http://apps.test",
+		Workflows: wf, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx,
+		Limits: api.StreamLimits{ConnectionsPerUser: 3, SubscriptionsPerConn: 2, AllowedOrigins: []string{"https://app.example.com"}},
 		Store: store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Registry: prometheus.NewRegistry(), DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",
 		Checks: map[string]api.Checker{"database": fakeCheck{}, "temporal": fakeCheck{temporalErr}},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
+	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -36,6 +37,11 @@ type Options struct {
 	Workflows Workflows
 	// AppsBaseURL is the public origin of the apps host, for preview URLs.
 	AppsBaseURL string
+	// Hub serves live events over WebSocket and SSE; Limits bound them.
+	Hub    Hub
+	Limits StreamLimits
+	// Context ends when the server shuts down; streams close with it.
+	Context context.Context
 }
 
 // Server holds the handlers' dependencies.
@@ -52,6 +58,11 @@ type Server struct {
 
 	workflows   Workflows
 	appsBaseURL string
+
+	hub    Hub
+	limits StreamLimits
+	conns  connCounter
+	ctx    context.Context
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -60,6 +71,16 @@ func New(o Options) *fiber.App {
 		store: o.Store, tokens: o.Tokens, checks: o.Checks, log: o.Logger,
 		metrics: newHTTPMetrics(o.Registry), validate: newValidator(), devMode: o.DevMode, version: o.Version,
 		workflows: o.Workflows, appsBaseURL: o.AppsBaseURL,
+		hub: o.Hub, limits: o.Limits, ctx: o.Context,
+	}
+	if s.ctx == nil {
+		s.ctx = context.Background()
+	}
+	if s.limits.ConnectionsPerUser == 0 {
+		s.limits.ConnectionsPerUser = defaultMaxConns
+	}
+	if s.limits.SubscriptionsPerConn == 0 {
+		s.limits.SubscriptionsPerConn = defaultMaxSubs
 	}
 	app := fiber.New(fiber.Config{
 		AppName:               "platform-api",
@@ -78,15 +99,17 @@ func New(o Options) *fiber.App {
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})))
 
+	// Authentication is per route, not a group middleware, so unknown paths stay 404.
+	authed := func(h fiber.Handler) []fiber.Handler { return []fiber.Handler{s.requireAuth, h} }
 	r := app.Group("/api")
 	if s.devMode {
 		r.Post("/auth/dev-login", s.devLogin)
 	}
+	r.Get("/ws", s.wsUpgrade, websocket.New(s.wsHandler, websocket.Config{ReadBufferSize: 4096, WriteBufferSize: 4096}))
+	r.Get("/events", authed(s.sse)...)
 	r.Get("/templates", s.optionalAuth, s.listTemplates)
 	r.Get("/templates/:id", s.optionalAuth, s.getTemplate)
 
-	// Authentication is per route, not a group middleware, so unknown paths stay 404.
-	authed := func(h fiber.Handler) []fiber.Handler { return []fiber.Handler{s.requireAuth, h} }
 	r.Get("/user/profile", authed(s.getProfile)...)
 	r.Patch("/user/profile", authed(s.updateProfile)...)
 	r.Put("/templates/:id/rating", authed(s.rateTemplate)...)

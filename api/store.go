@@ -29,6 +29,8 @@ type Store interface {
 	GetDeployment(ctx context.Context, ownerID, id string) (models.Deployment, error)
 	ListDeployments(ctx context.Context, ownerID, projectID string, page models.Page) ([]models.Deployment, int64, error)
 	FinishDeployment(ctx context.Context, id, status, url, errMsg string) (models.Deployment, error)
+
+	StreamOwner(ctx context.Context, stream string) (string, error)
 }
 
 var _ Store = (*models.Store)(nil)

@@ -19,8 +19,9 @@ import (
 
 // Store is the persistence layer shared by the api and the worker.
 type Store struct {
-	db      *gorm.DB
-	dialect config.Dialect
+	db       *gorm.DB
+	dialect  config.Dialect
+	notifier Notifier
 }
 
 // Open connects to the configured database with a sized pool and checks it answers.

@@ -93,7 +93,7 @@ func DeploymentWorkflowID(deploymentID string) string { return "deployment-" + d
 // returns that deployment and created=false. A project with a deployment in
 // flight answers *ActiveDeploymentError.
 func (s *Store) CreateDeployment(ctx context.Context, in NewDeployment) (d Deployment, created bool, err error) {
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 		var p Project
 		if err := lockRow(tx, s.dialect).Where("id = ? AND owner_id = ?", in.ProjectID, in.OwnerID).Take(&p).Error; err != nil {
 			return err
@@ -134,7 +134,15 @@ func (s *Store) CreateDeployment(ctx context.Context, in NewDeployment) (d Deplo
 			d.RollbackOf = &in.RollbackOf
 		}
 		created = true
-		return tx.Create(&d).Error
+		if err := tx.Create(&d).Error; err != nil {
+			return err
+		}
+		if err := s.appendDeploymentEvent(tx, ev, d, "deployment.queued", map[string]any{
+			"seq": d.Seq, "kind": d.Kind, "requestedBy": d.RequestedBy, "status": d.Status,
+		}); err != nil {
+			return err
+		}
+		return s.append(tx, ev, ProjectStream(p.ID), "project.status", map[string]any{"status": ProjectDeploying, "message": "", "deploymentId": d.ID})
 	})
 	if err != nil {
 		var active *ActiveDeploymentError

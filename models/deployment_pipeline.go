@@ -25,26 +25,28 @@ func isTerminal(status string) bool {
 // StartStep moves an unfinished deployment to status and marks step running.
 // Repeating it (an activity retry) changes nothing further.
 func (s *Store) StartStep(ctx context.Context, id, step, status string) (Deployment, error) {
-	return s.updateDeployment(ctx, "start step", id, func(d *Deployment) {
+	return s.updateDeployment(ctx, "start step", id, func(d *Deployment) []eventOut {
 		if isTerminal(d.Status) {
-			return
+			return nil
 		}
 		d.Status = status
 		now := time.Now().UTC()
 		i := stepIndex(d.Steps.V, step)
+		if i >= 0 && d.Steps.V[i].Status == StepRunning {
+			return nil // a retry of the same start
+		}
 		if i < 0 {
 			d.Steps.V = append(d.Steps.V, Step{Name: step, Status: StepRunning, StartedAt: &now})
-			return
-		}
-		if d.Steps.V[i].Status != StepRunning {
+		} else {
 			d.Steps.V[i] = Step{Name: step, Status: StepRunning, StartedAt: &now}
 		}
+		return []eventOut{{"deployment.step_started", map[string]any{"step": step, "status": status, "at": now}}}
 	})
 }
 
 // EndStep records a step's outcome; the first outcome recorded wins.
 func (s *Store) EndStep(ctx context.Context, id, step, outcome, errMsg string) (Deployment, error) {
-	return s.updateDeployment(ctx, "end step", id, func(d *Deployment) {
+	return s.updateDeployment(ctx, "end step", id, func(d *Deployment) []eventOut {
 		now := time.Now().UTC()
 		i := stepIndex(d.Steps.V, step)
 		if i < 0 {
@@ -52,34 +54,70 @@ func (s *Store) EndStep(ctx context.Context, id, step, outcome, errMsg string) (
 			i = len(d.Steps.V) - 1
 		}
 		if d.Steps.V[i].FinishedAt != nil {
-			return
+			return nil
 		}
 		d.Steps.V[i].Status, d.Steps.V[i].Error, d.Steps.V[i].FinishedAt = outcome, errMsg, &now
+		data := map[string]any{"step": step, "outcome": outcome, "at": now}
+		if errMsg != "" {
+			data["error"] = errMsg
+		}
+		return []eventOut{{"deployment.step_finished", data}}
 	})
 }
 
 // SetSourceDigest records the generated source tree.
 func (s *Store) SetSourceDigest(ctx context.Context, id, digest string) error {
-	_, err := s.updateDeployment(ctx, "set source digest", id, func(d *Deployment) { d.SourceDigest = digest })
+	_, err := s.updateDeployment(ctx, "set source digest", id, func(d *Deployment) []eventOut {
+		d.SourceDigest = digest
+		return nil
+	})
 	return err
 }
 
 // SetArtifactDigest records the built artifact.
 func (s *Store) SetArtifactDigest(ctx context.Context, id, digest string) error {
-	_, err := s.updateDeployment(ctx, "set artifact digest", id, func(d *Deployment) { d.ArtifactDigest = digest })
+	_, err := s.updateDeployment(ctx, "set artifact digest", id, func(d *Deployment) []eventOut {
+		d.ArtifactDigest = digest
+		return nil
+	})
 	return err
 }
 
-func (s *Store) updateDeployment(ctx context.Context, op, id string, change func(d *Deployment)) (Deployment, error) {
+// eventOut is an event a change wants appended to a deployment's streams.
+type eventOut struct {
+	typ  string
+	data map[string]any
+}
+
+// updateDeployment applies change under a row lock and appends the events it
+// returns to the deployment's and its project's streams, in one transaction.
+func (s *Store) updateDeployment(ctx context.Context, op, id string, change func(d *Deployment) []eventOut) (Deployment, error) {
 	var d Deployment
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 		if err := lockRow(tx, s.dialect).Where("id = ?", id).Take(&d).Error; err != nil {
 			return err
 		}
-		change(&d)
-		return tx.Model(&d).Select("status", "steps", "source_digest", "artifact_digest", "updated_at").Updates(&d).Error
+		events := change(&d)
+		if err := tx.Model(&d).Select("status", "steps", "source_digest", "artifact_digest", "updated_at").Updates(&d).Error; err != nil {
+			return err
+		}
+		for _, e := range events {
+			if err := s.appendDeploymentEvent(tx, ev, d, e.typ, e.data); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return d, translate(op, err)
+}
+
+// appendDeploymentEvent writes the event to deployment:<id> and project:<id>.
+func (s *Store) appendDeploymentEvent(tx *gorm.DB, ev *pending, d Deployment, typ string, data map[string]any) error {
+	data["deploymentId"], data["projectId"] = d.ID, d.ProjectID
+	if err := s.append(tx, ev, DeploymentStream(d.ID), typ, data); err != nil {
+		return err
+	}
+	return s.append(tx, ev, ProjectStream(d.ProjectID), typ, data)
 }
 
 func stepIndex(steps []Step, name string) int {
@@ -100,7 +138,7 @@ type Release struct {
 // same deployment again changes nothing (idempotent per deployment).
 func (s *Store) PublishRelease(ctx context.Context, deploymentID, url string) (Release, error) {
 	var rel Release
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 		var d Deployment
 		if err := tx.Where("id = ?", deploymentID).Take(&d).Error; err != nil {
 			return err
@@ -123,9 +161,14 @@ func (s *Store) PublishRelease(ctx context.Context, deploymentID, url string) (R
 		if err := tx.Create(&rel).Error; err != nil {
 			return err
 		}
-		return tx.Model(&Project{}).Where("id = ?", p.ID).Updates(map[string]any{
+		if err := tx.Model(&Project{}).Where("id = ?", p.ID).Updates(map[string]any{
 			"live_deployment_id": d.ID, "deployment_url": url, "updated_at": time.Now().UTC(),
-		}).Error
+		}).Error; err != nil {
+			return err
+		}
+		return s.appendDeploymentEvent(tx, ev, d, "deployment.published", map[string]any{
+			"url": url, "artifactDigest": d.ArtifactDigest, "previousDeploymentId": p.LiveDeploymentID,
+		})
 	})
 	return rel, translate("publish release", err)
 }
@@ -133,7 +176,7 @@ func (s *Store) PublishRelease(ctx context.Context, deploymentID, url string) (R
 // RestoreRelease undoes PublishRelease: if the deployment is live, the
 // project's previous release (or none) becomes live again. Idempotent.
 func (s *Store) RestoreRelease(ctx context.Context, deploymentID string) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 		var rel Release
 		err := tx.Where("deployment_id = ?", deploymentID).Take(&rel).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -161,7 +204,13 @@ func (s *Store) RestoreRelease(ctx context.Context, deploymentID string) error {
 		}).Error; err != nil {
 			return err
 		}
-		return tx.Delete(&rel).Error
+		if err := tx.Delete(&rel).Error; err != nil {
+			return err
+		}
+		d := Deployment{ID: deploymentID, ProjectID: p.ID}
+		return s.appendDeploymentEvent(tx, ev, d, "deployment.release_restored", map[string]any{
+			"liveDeploymentId": rel.PreviousDeploymentID, "url": url,
+		})
 	})
 	return translate("restore release", err)
 }
@@ -170,7 +219,7 @@ func (s *Store) RestoreRelease(ctx context.Context, deploymentID string) error {
 // and moves the project's status with it.
 func (s *Store) FinishDeployment(ctx context.Context, id, status, url, errMsg string) (Deployment, error) {
 	var d Deployment
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 		if err := lockRow(tx, s.dialect).Where("id = ?", id).Take(&d).Error; err != nil {
 			return err
 		}
@@ -182,13 +231,22 @@ func (s *Store) FinishDeployment(ctx context.Context, id, status, url, errMsg st
 		if err := tx.Model(&d).Select("status", "url", "error", "finished_at", "updated_at").Updates(&d).Error; err != nil {
 			return err
 		}
-		return s.followDeployment(tx, d)
+		if err := s.followDeployment(tx, ev, d); err != nil {
+			return err
+		}
+		data := map[string]any{"status": status, "url": url, "error": errMsg, "at": now}
+		if err := s.appendDeploymentEvent(tx, ev, d, "deployment.finished", data); err != nil {
+			return err
+		}
+		return s.append(tx, ev, UserStream(d.RequestedBy), "notification", map[string]any{
+			"kind": "deployment_finished", "deploymentId": d.ID, "projectId": d.ProjectID, "status": status, "url": url, "error": errMsg,
+		})
 	})
 	return d, translate("finish deployment", err)
 }
 
 // followDeployment sets the project's status from its deployment's outcome.
-func (s *Store) followDeployment(tx *gorm.DB, d Deployment) error {
+func (s *Store) followDeployment(tx *gorm.DB, ev *pending, d Deployment) error {
 	var p Project
 	if err := lockRow(tx, s.dialect).Where("id = ?", d.ProjectID).Take(&p).Error; err != nil {
 		return err
@@ -214,7 +272,12 @@ func (s *Store) followDeployment(tx *gorm.DB, d Deployment) error {
 			upd["status"] = ProjectDeployed
 		}
 	}
-	return tx.Model(&Project{}).Where("id = ?", p.ID).Updates(upd).Error
+	if err := tx.Model(&Project{}).Where("id = ?", p.ID).Updates(upd).Error; err != nil {
+		return err
+	}
+	return s.append(tx, ev, ProjectStream(p.ID), "project.status", map[string]any{
+		"status": upd["status"], "message": upd["status_message"], "deploymentId": d.ID,
+	})
 }
 
 // LiveArtifact returns the artifact digest of the project's live release.

@@ -91,7 +91,7 @@ func (s *Store) CreateProject(ctx context.Context, in NewProject) (Project, erro
 			Name: in.Name, Slug: slug, Description: in.Description,
 			Configuration: NewJSON(in.Configuration), Status: ProjectDraft,
 		}
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 			if err := tx.Create(&p).Error; err != nil {
 				return err
 			}
@@ -100,7 +100,12 @@ func (s *Store) CreateProject(ctx context.Context, in NewProject) (Project, erro
 			if res.Error == nil && res.RowsAffected == 0 {
 				return gorm.ErrRecordNotFound
 			}
-			return res.Error
+			if res.Error != nil {
+				return res.Error
+			}
+			return s.append(tx, ev, ProjectStream(p.ID), "project.created", map[string]any{
+				"projectId": p.ID, "name": p.Name, "slug": p.Slug, "templateId": p.TemplateID,
+			})
 		})
 		if err == nil {
 			return p, nil
@@ -142,7 +147,7 @@ func (s *Store) GetProject(ctx context.Context, ownerID, id string) (Project, er
 // so published URLs stay stable across renames.
 func (s *Store) UpdateProject(ctx context.Context, ownerID, id string, patch ProjectPatch) (Project, error) {
 	var p Project
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 		if err := lockRow(tx, s.dialect).Where("id = ? AND owner_id = ?", id, ownerID).Take(&p).Error; err != nil {
 			return err
 		}
@@ -155,7 +160,12 @@ func (s *Store) UpdateProject(ctx context.Context, ownerID, id string, patch Pro
 		if patch.Configuration != nil {
 			p.Configuration = NewJSON(patch.Configuration)
 		}
-		return tx.Model(&p).Select("name", "description", "configuration", "updated_at").Updates(&p).Error
+		if err := tx.Model(&p).Select("name", "description", "configuration", "updated_at").Updates(&p).Error; err != nil {
+			return err
+		}
+		return s.append(tx, ev, ProjectStream(p.ID), "project.updated", map[string]any{
+			"projectId": p.ID, "name": p.Name, "description": p.Description, "configurationChanged": patch.Configuration != nil,
+		})
 	})
 	if err != nil {
 		return Project{}, translate("update project", err)
@@ -165,14 +175,17 @@ func (s *Store) UpdateProject(ctx context.Context, ownerID, id string, patch Pro
 
 // DeleteProject removes the owner's project.
 func (s *Store) DeleteProject(ctx context.Context, ownerID, id string) error {
-	res := s.db.WithContext(ctx).Where("id = ? AND owner_id = ?", id, ownerID).Delete(&Project{})
-	if res.Error != nil {
-		return translate("delete project", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("delete project: %w", ErrNotFound)
-	}
-	return nil
+	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
+		res := tx.Where("id = ? AND owner_id = ?", id, ownerID).Delete(&Project{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		return s.append(tx, ev, ProjectStream(id), "project.deleted", map[string]any{"projectId": id})
+	})
+	return translate("delete project", err)
 }
 
 // TemplateForProject returns the published template a project is created

@@ -48,12 +48,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	if err != nil {
 		return err
 	}
+	streamCtx, stopStreams := context.WithCancel(ctx)
+	defer stopStreams()
+	hub := startEvents(streamCtx, cfg, store, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := api.New(api.Options{
 		Store: store, Tokens: tokens, Logger: log, Registry: reg, DevMode: cfg.DevMode,
 		BodyLimit: cfg.BodyLimitBytes, Version: version,
 		Workflows: workflows.NewClient(tc), AppsBaseURL: cfg.AppsBaseURL,
+		Hub: hub, Context: streamCtx,
+		Limits: api.StreamLimits{
+			ConnectionsPerUser: cfg.WSMaxConnectionsPerUser, SubscriptionsPerConn: cfg.WSMaxSubscriptions,
+			AllowedOrigins: cfg.AllowedOrigins(), AllowAnyLocalhostOrigin: cfg.DevMode,
+		},
 		Checks: map[string]api.Checker{"database": storeCheck{store}, "temporal": temporalCheck{tc}},
 	})
 	apps := &http.Server{Handler: appshost.New(arts, releaseResolver{store}, log), ReadHeaderTimeout: 10 * time.Second}

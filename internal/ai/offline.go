@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path"
 	"sort"
+	"strings"
 	"text/template"
 )
 
@@ -33,12 +35,13 @@ func (o *Offline) GenerateSource(ctx context.Context, req GenerateRequest) (Gene
 		"Project":  map[string]any{"Name": req.ProjectName, "Slug": req.ProjectSlug},
 	}
 	files := make([]File, 0, len(req.Scaffold)+1)
+	seen := make(map[string]bool, len(req.Scaffold))
 	for _, f := range req.Scaffold {
 		if err := ctx.Err(); err != nil {
 			return Generation{}, err
 		}
-		if f.Path == "platform.json" {
-			return Generation{}, fmt.Errorf("%w: %s is reserved", ErrInvalidInput, f.Path)
+		if reason := scaffoldPathProblem(f.Path, seen); reason != "" {
+			return Generation{}, fmt.Errorf("%w: scaffold file %q %s", ErrInvalidInput, f.Path, reason)
 		}
 		tpl, err := template.New(f.Path).Option("missingkey=zero").Parse(string(f.Content))
 		if err != nil {
@@ -50,18 +53,47 @@ func (o *Offline) GenerateSource(ctx context.Context, req GenerateRequest) (Gene
 		}
 		files = append(files, File{Path: f.Path, Content: out.Bytes()})
 	}
+	if err := ctx.Err(); err != nil {
+		return Generation{}, err
+	}
 	meta, err := o.describe(req)
 	if err != nil {
 		return Generation{}, err
 	}
-	files = append(files, File{Path: "platform.json", Content: meta})
+	files = append(files, File{Path: metadataFile, Content: meta})
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	return Generation{Files: files, Provider: o.Name(), Model: o.Model(),
-		Notes: "offline: rendered the template scaffold with the project configuration"}, nil
+	notes := "offline: rendered the template scaffold with the project configuration"
+	if n := len(req.Instructions); n > 0 {
+		notes += fmt.Sprintf("; %d instruction(s) recorded in %s but not applied (the offline provider cannot follow free text)", n, metadataFile)
+	}
+	return Generation{Files: files, Provider: o.Name(), Model: o.Model(), Notes: notes}, nil
+}
+
+// metadataFile is the file the offline provider adds to describe a generation.
+const metadataFile = "platform.json"
+
+// scaffoldPathProblem refuses paths a build would refuse anyway, so a broken
+// template fails at generation, non-retryably, naming the file. seen collects
+// lower-cased paths to catch duplicates.
+func scaffoldPathProblem(p string, seen map[string]bool) string {
+	low := strings.ToLower(p)
+	switch {
+	case p == "" || strings.HasPrefix(p, "/") || strings.Contains(p, `\`) || path.Clean(p) != p ||
+		p == ".." || strings.HasPrefix(p, "../"):
+		return "is not a clean relative path"
+	case low == metadataFile:
+		return "uses a reserved name"
+	case seen[low]:
+		return "appears more than once"
+	}
+	seen[low] = true
+	return ""
 }
 
 // describe writes platform.json: what was generated from what, with no
-// timestamps so the output stays deterministic.
+// timestamps so the output stays deterministic. encoding/json sorts map keys
+// and escapes <, > and & (as \u003c…), so the instructions are kept verbatim
+// yet cannot turn into markup wherever the file is shown.
 func (o *Offline) describe(req GenerateRequest) ([]byte, error) {
 	cfg, err := json.Marshal(req.Configuration) // map keys are sorted by encoding/json
 	if err != nil {
@@ -82,7 +114,7 @@ func (o *Offline) describe(req GenerateRequest) ([]byte, error) {
 	}
 	b, err := json.MarshalIndent(meta, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("encode platform.json: %w", err)
+		return nil, fmt.Errorf("encode %s: %w", metadataFile, err)
 	}
 	return append(b, '\n'), nil
 }

@@ -3,7 +3,9 @@ package ai_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,11 +14,42 @@ import (
 	"github.com/forgeai/platform/internal/build"
 )
 
+const appName = "Zebra Clinic 42"
+
+func loadCatalog(t *testing.T) []catalog.Template {
+	t.Helper()
+	templates, err := catalog.Load()
+	if err != nil {
+		t.Fatalf("catalog.Load: %v", err)
+	}
+	if len(templates) == 0 {
+		t.Fatal("the catalog is empty")
+	}
+	return templates
+}
+
+func templateNamed(t *testing.T, slug string) catalog.Template {
+	t.Helper()
+	for _, tpl := range loadCatalog(t) {
+		if tpl.Slug == slug {
+			return tpl
+		}
+	}
+	t.Fatalf("no template %q in the catalog", slug)
+	return catalog.Template{}
+}
+
+// request builds what the GenerateSource activity sends: the template's
+// scaffold and cfg with the schema's defaults filled in.
 func request(t *testing.T, tpl catalog.Template, cfg map[string]any) ai.GenerateRequest {
 	t.Helper()
 	sch, err := catalog.CompileSchema(tpl.Schema)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("CompileSchema(%s): %v", tpl.Slug, err)
+	}
+	config := sch.ApplyDefaults(cfg)
+	if errs := sch.Validate(config); errs != nil {
+		t.Fatalf("test configuration does not validate: %v", errs)
 	}
 	scaffold := make([]ai.File, len(tpl.Scaffold))
 	for i, f := range tpl.Scaffold {
@@ -24,8 +57,28 @@ func request(t *testing.T, tpl catalog.Template, cfg map[string]any) ai.Generate
 	}
 	return ai.GenerateRequest{
 		ProjectName: "Zebra Project", ProjectSlug: "zebra-project", TemplateName: tpl.Name, TemplateSlug: tpl.Slug,
-		Scaffold: scaffold, Configuration: sch.ApplyDefaults(cfg),
+		Scaffold: scaffold, Configuration: config,
 	}
+}
+
+func generate(t *testing.T, req ai.GenerateRequest) ai.Generation {
+	t.Helper()
+	gen, err := ai.NewOffline().GenerateSource(context.Background(), req)
+	if err != nil {
+		t.Fatalf("GenerateSource: %v", err)
+	}
+	return gen
+}
+
+func fileNamed(t *testing.T, files []ai.File, path string) string {
+	t.Helper()
+	for _, f := range files {
+		if f.Path == path {
+			return string(f.Content)
+		}
+	}
+	t.Fatalf("no %s generated", path)
+	return ""
 }
 
 func toBuild(files []ai.File) []build.File {
@@ -37,90 +90,156 @@ func toBuild(files []ai.File) []build.File {
 }
 
 func TestEveryTemplateGeneratesABuildableApp(t *testing.T) {
-	templates, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
+	for _, tpl := range loadCatalog(t) {
+		for name, cfg := range map[string]map[string]any{
+			"defaults":       {},
+			"configuredName": {"appName": appName},
+		} {
+			t.Run(tpl.Slug+"/"+name, func(t *testing.T) {
+				req := request(t, tpl, cfg)
+				gen := generate(t, req)
+				if gen.Provider != "offline" || gen.Model != "offline" || !strings.Contains(gen.Notes, "offline") {
+					t.Errorf("labelled %q/%q (%q), want offline everywhere", gen.Provider, gen.Model, gen.Notes)
+				}
+				if err := build.Validate(toBuild(gen.Files), build.DefaultLimits()); err != nil {
+					t.Fatalf("generated app does not pass the build: %v", err)
+				}
+				if !slices.IsSortedFunc(gen.Files, func(a, b ai.File) int { return strings.Compare(a.Path, b.Path) }) {
+					t.Error("files are not in path order")
+				}
+				again := generate(t, req)
+				if !slices.EqualFunc(gen.Files, again.Files, func(a, b ai.File) bool {
+					return a.Path == b.Path && bytes.Equal(a.Content, b.Content)
+				}) {
+					t.Fatal("two runs over the same request differ")
+				}
+				want := req.Configuration["appName"].(string)
+				if index := fileNamed(t, gen.Files, "index.html"); !strings.Contains(index, "<title>"+want+"</title>") {
+					t.Errorf("index.html does not show appName %q in its title", want)
+				}
+			})
+		}
 	}
-	p := ai.NewOffline()
-	for _, tpl := range templates {
-		t.Run(tpl.Slug, func(t *testing.T) {
-			req := request(t, tpl, map[string]any{"appName": "Zebra Clinic 42"})
-			gen, err := p.GenerateSource(context.Background(), req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if gen.Provider != "offline" || gen.Model != "offline" {
-				t.Fatalf("labelled %s/%s", gen.Provider, gen.Model)
-			}
-			if err := build.Validate(toBuild(gen.Files), build.DefaultLimits()); err != nil {
-				t.Fatalf("generated app does not build: %v", err)
-			}
-			again, err := p.GenerateSource(context.Background(), req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range gen.Files {
-				if gen.Files[i].Path != again.Files[i].Path || !bytes.Equal(gen.Files[i].Content, again.Files[i].Content) {
-					t.Fatalf("%s differs between runs", gen.Files[i].Path)
+}
+
+func TestConfigurationReachesTheApp(t *testing.T) {
+	intake := templateNamed(t, "patient-intake")
+	const hostile = "<script>alert(1)</script>"
+	tests := []struct {
+		name string
+		cfg  map[string]any
+		file string
+		want []string // substrings the file must contain
+	}{
+		{"custom field in the form", map[string]any{"fields": []any{
+			map[string]any{"name": "colour", "label": "Favourite Colour", "type": "text", "required": true},
+		}}, "index.html", []string{`<label for="f-colour">Favourite Colour`, `name="colour"`}},
+		{"custom field in the script", map[string]any{"fields": []any{
+			map[string]any{"name": "colour", "label": "Favourite Colour", "type": "text"},
+		}}, "app.js", []string{`label: "Favourite Colour"`}},
+		{"markup escaped in html", map[string]any{"appName": hostile}, "index.html", []string{"&lt;script&gt;alert(1)&lt;/script&gt;"}},
+		{"markup escaped in js", map[string]any{"appName": hostile}, "app.js", []string{`\u003Cscript\u003E`}},
+		{"colour in styles", map[string]any{"primaryColor": "#123ABC"}, "styles.css", []string{"--primary: #123ABC;"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			gen := generate(t, request(t, intake, tc.cfg))
+			got := fileNamed(t, gen.Files, tc.file)
+			for _, want := range tc.want {
+				if !strings.Contains(got, want) {
+					t.Errorf("%s lacks %q", tc.file, want)
 				}
 			}
-			index := fileNamed(t, gen.Files, "index.html")
-			if !strings.Contains(string(index), "Zebra Clinic 42") {
-				t.Fatal("index.html lacks the configured app name")
+			for _, f := range gen.Files {
+				if bytes.Contains(f.Content, []byte(hostile)) {
+					t.Errorf("%s contains the configured markup unescaped", f.Path)
+				}
+			}
+			if err := build.Validate(toBuild(gen.Files), build.DefaultLimits()); err != nil {
+				t.Errorf("generated app does not pass the build: %v", err)
 			}
 		})
 	}
 }
 
-func fileNamed(t *testing.T, files []ai.File, path string) []byte {
-	t.Helper()
-	for _, f := range files {
-		if f.Path == path {
-			return f.Content
+func TestPlatformJSONRecordsTheGeneration(t *testing.T) {
+	req := request(t, templateNamed(t, "patient-intake"), map[string]any{"appName": appName})
+	req.Instructions = []string{"Make the header <b>bold</b> & friendly"}
+	gen := generate(t, req)
+	raw := fileNamed(t, gen.Files, "platform.json")
+	if strings.Contains(raw, "<b>") {
+		t.Error("platform.json holds raw markup; instructions must be HTML-escaped")
+	}
+	var meta struct {
+		Project             struct{ Name, Slug string }
+		Template            string
+		Provider, Model     string
+		ConfigurationSha256 string
+		Instructions        []string
+	}
+	if err := json.Unmarshal([]byte(raw), &meta); err != nil {
+		t.Fatalf("platform.json: %v", err)
+	}
+	if meta.Project.Name != "Zebra Project" || meta.Project.Slug != "zebra-project" || meta.Template != "patient-intake" ||
+		meta.Provider != "offline" || meta.Model != "offline" || len(meta.ConfigurationSha256) != 64 {
+		t.Errorf("platform.json = %+v", meta)
+	}
+	if !slices.Equal(meta.Instructions, req.Instructions) {
+		t.Errorf("instructions = %q, want them verbatim", meta.Instructions)
+	}
+	if !strings.Contains(gen.Notes, "not applied") {
+		t.Errorf("notes %q do not say the instructions were not applied", gen.Notes)
+	}
+	for _, f := range gen.Files {
+		if f.Path != "platform.json" && strings.Contains(string(f.Content), "bold") {
+			t.Errorf("%s follows a free-text instruction; the offline provider must not", f.Path)
 		}
 	}
-	t.Fatalf("no %s generated", path)
-	return nil
-}
-
-func TestConfiguredFieldsAndEscaping(t *testing.T) {
-	templates, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var intake catalog.Template
-	for _, tpl := range templates {
-		if tpl.Slug == "patient-intake" {
-			intake = tpl
-		}
-	}
-	cfg := map[string]any{
-		"appName": "<script>alert(1)</script>",
-		"fields":  []any{map[string]any{"name": "colour", "label": "Favourite Colour", "type": "text", "required": true}},
-	}
-	gen, err := ai.NewOffline().GenerateSource(context.Background(), request(t, intake, cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	index := string(fileNamed(t, gen.Files, "index.html"))
-	if !strings.Contains(index, "Favourite Colour") {
-		t.Fatal("configured field missing from the form")
-	}
-	if strings.Contains(index, "<script>alert(1)</script>") || !strings.Contains(index, "&lt;script&gt;") {
-		t.Fatal("markup in the configuration is not escaped")
+	req.Configuration = map[string]any{"appName": "Another"}
+	other := fileNamed(t, generate(t, req).Files, "platform.json")
+	if other == raw {
+		t.Error("a different configuration gives the same configurationSha256")
 	}
 }
 
-func TestBrokenScaffoldIsInvalidInputNamingTheFile(t *testing.T) {
-	req := ai.GenerateRequest{Scaffold: []ai.File{{Path: "index.html", Content: []byte("{{.Config.x")}}}
-	_, err := ai.NewOffline().GenerateSource(context.Background(), req)
-	if !errors.Is(err, ai.ErrInvalidInput) || !strings.Contains(err.Error(), "index.html") {
-		t.Fatalf("err = %v", err)
+func TestInvalidScaffoldIsInvalidInputNamingTheFile(t *testing.T) {
+	index := ai.File{Path: "index.html", Content: []byte("<!doctype html><title>x</title>")}
+	tests := []struct {
+		name     string
+		scaffold []ai.File
+		file     string
+	}{
+		{"does not parse", []ai.File{index, {Path: "app.js", Content: []byte("{{.Config.x")}}, "app.js"},
+		{"does not execute", []ai.File{index, {Path: "styles.css", Content: []byte("{{index .Config.x 5}}")}}, "styles.css"},
+		{"unknown function", []ai.File{index, {Path: "data.json", Content: []byte("{{nope}}")}}, "data.json"},
+		{"escapes the tree", []ai.File{index, {Path: "../evil.js"}}, "../evil.js"},
+		{"absolute path", []ai.File{index, {Path: "/etc/x.js"}}, "/etc/x.js"},
+		{"unclean path", []ai.File{index, {Path: "a//b.js"}}, "a//b.js"},
+		{"duplicate", []ai.File{index, {Path: "INDEX.html"}}, "INDEX.html"},
+		{"reserved name", []ai.File{index, {Path: "platform.json"}}, "platform.json"},
 	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ai.NewOffline().GenerateSource(context.Background(), ai.GenerateRequest{Scaffold: tc.scaffold})
+			if !errors.Is(err, ai.ErrInvalidInput) {
+				t.Fatalf("err = %v, want ErrInvalidInput", err)
+			}
+			if !strings.Contains(err.Error(), tc.file) {
+				t.Errorf("error %q does not name %s", err, tc.file)
+			}
+		})
+	}
+}
+
+func TestCancelledContextStopsGeneration(t *testing.T) {
+	req := request(t, templateNamed(t, "patient-intake"), map[string]any{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	req.Scaffold[0].Content = []byte("ok")
-	if _, err := ai.NewOffline().GenerateSource(ctx, req); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled: %v", err)
+	_, err := ai.NewOffline().GenerateSource(ctx, req)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if errors.Is(err, ai.ErrInvalidInput) {
+		t.Error("cancellation must stay retryable, not ErrInvalidInput")
 	}
 }

@@ -3,52 +3,64 @@ package build
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/html"
 )
 
-func contentProblem(f File, lim Limits) string {
+// cspNote explains why inline script is refused: it would be dead code.
+const cspNote = "the apps host's Content-Security-Policy forbids inline script"
+
+// urlAttrs are the attributes whose javascript: URL would run code.
+var urlAttrs = map[string]bool{"href": true, "src": true, "action": true, "formaction": true, "xlink:href": true}
+
+// hasScheme matches an absolute URL's scheme (http:, data:, blob:…).
+var hasScheme = regexp.MustCompile(`^[a-z][a-z0-9+.-]*:`)
+
+// contentProblems checks a file's content by type; the file's size and
+// encoding were checked before.
+func contentProblems(f File, lim Limits) []string {
 	switch strings.ToLower(path.Ext(f.Path)) {
 	case ".html":
-		return htmlProblem(f.Content, lim)
+		return htmlProblems(f.Content, lim)
 	case ".json", ".map":
-		if !json.Valid(f.Content) {
-			return "is not valid JSON"
+		// Bundle drops a BOM, so a BOM alone must not fail the build.
+		if !json.Valid(bytes.TrimPrefix(f.Content, utf8BOM)) {
+			return []string{"is not valid JSON"}
 		}
 	case ".svg":
 		if bytes.Contains(bytes.ToLower(f.Content), []byte("<script")) {
-			return "SVG images must not contain scripts"
+			return []string{"SVG images must not contain scripts"}
 		}
 	}
-	return ""
+	return nil
 }
 
-// htmlProblem tokenizes the page and checks what the apps host's
-// Content-Security-Policy would break or what could load foreign code.
-func htmlProblem(content []byte, lim Limits) string {
+// htmlProblems tokenizes the page and reports what is not an HTML document,
+// what could load foreign code, and what the apps host's CSP would break.
+func htmlProblems(content []byte, lim Limits) []string {
+	var problems []string
 	z := html.NewTokenizer(bytes.NewReader(content))
 	hasHTML, hasTitle := false, false
 	for {
-		tt := z.Next()
-		switch tt {
+		switch z.Next() {
 		case html.ErrorToken:
-			if errors.Is(z.Err(), io.EOF) {
-				switch {
-				case !hasHTML:
-					return "is not an HTML document (no <!doctype html> or <html>)"
-				case !hasTitle:
-					return "has no <title>"
-				}
-				return ""
+			if err := z.Err(); err != io.EOF {
+				return append(problems, "does not parse as HTML: "+err.Error())
 			}
-			return "does not parse as HTML: " + z.Err().Error()
+			if !hasHTML {
+				problems = append(problems, "is not an HTML document (no <!doctype html> or <html>)")
+			}
+			if !hasTitle {
+				problems = append(problems, "has no <title>")
+			}
+			return problems
 		case html.DoctypeToken:
-			hasHTML = true
+			hasHTML = hasHTML || strings.EqualFold(strings.TrimSpace(z.Token().Data), "html")
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tok := z.Token()
 			switch tok.Data {
@@ -57,34 +69,47 @@ func htmlProblem(content []byte, lim Limits) string {
 			case "title":
 				hasTitle = true
 			}
-			if reason := tagProblem(tok, lim); reason != "" {
-				return reason
-			}
+			problems = append(problems, tagProblems(tok, lim)...)
 		}
 	}
 }
 
-func tagProblem(tok html.Token, lim Limits) string {
+func tagProblems(tok html.Token, lim Limits) []string {
+	var problems []string
 	for _, attr := range tok.Attr {
-		key, val := strings.ToLower(attr.Key), strings.TrimSpace(strings.ToLower(attr.Val))
-		if strings.HasPrefix(key, "on") {
-			return fmt.Sprintf("inline event handler %s= on <%s> is not allowed (the apps host's Content-Security-Policy blocks inline script)", key, tok.Data)
-		}
-		if (key == "href" || key == "src" || key == "action" || key == "formaction") && strings.HasPrefix(val, "javascript:") {
-			return fmt.Sprintf("javascript: URL in <%s %s> is not allowed", tok.Data, key)
-		}
-		if tok.Data == "script" && key == "src" && !lim.AllowRemoteScripts && isRemote(val) {
-			return fmt.Sprintf("remote script %s is not allowed", attr.Val)
+		key := strings.ToLower(attr.Key) // the tokenizer keeps prefixes: "xlink:href"
+		url := normaliseURL(attr.Val)
+		switch {
+		case strings.HasPrefix(key, "on"):
+			problems = append(problems, fmt.Sprintf("inline event handler %s= on <%s> is not allowed: %s", key, tok.Data, cspNote))
+		case urlAttrs[key] && strings.HasPrefix(url, "javascript:"):
+			problems = append(problems, fmt.Sprintf("javascript: URL in <%s %s> is not allowed: %s", tok.Data, key, cspNote))
+		case tok.Data == "script" && key == "src" && !lim.AllowRemoteScripts && isAbsolute(url):
+			problems = append(problems, fmt.Sprintf("remote script %s is not allowed", strings.TrimSpace(attr.Val)))
 		}
 	}
-	return ""
+	return problems
 }
 
-func isRemote(url string) bool {
-	for _, p := range []string{"http:", "https:", "//", "data:", "javascript:"} {
-		if strings.HasPrefix(url, p) {
-			return true
+// normaliseURL reads a URL attribute the way a browser does before looking
+// at its scheme: ASCII whitespace and control characters are dropped (so
+// "java\tscript:" is javascript:), case is folded and \ counts as /.
+func normaliseURL(raw string) string {
+	cleaned := strings.Map(func(r rune) rune {
+		if r <= 0x20 || r == 0x7f {
+			return -1
 		}
-	}
-	return false
+		if r == '\\' {
+			return '/'
+		}
+		return r
+	}, raw)
+	return strings.ToLower(cleaned)
+}
+
+// isAbsolute reports whether a normalised URL leaves the app's own origin
+// or embeds its code: any scheme (http:, https:, data:, javascript:…) or a
+// protocol-relative //host.
+func isAbsolute(url string) bool {
+	return strings.HasPrefix(url, "//") || hasScheme.MatchString(url)
 }

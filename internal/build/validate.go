@@ -5,10 +5,15 @@ package build
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
+
+// maxPathChars bounds a file's path, in characters.
+const maxPathChars = 200
 
 // File is one file of a source tree or bundle.
 type File struct {
@@ -59,7 +64,7 @@ func Validate(files []File, lim Limits) error {
 	var errs []FileError
 	add := func(p, format string, args ...any) { errs = append(errs, FileError{p, fmt.Sprintf(format, args...)}) }
 	if len(files) == 0 {
-		add("(tree)", "no files were generated")
+		add("(tree)", "is empty: an app needs at least an index.html")
 	}
 	if lim.MaxFiles > 0 && len(files) > lim.MaxFiles {
 		add("(tree)", "%d files exceed the limit of %d", len(files), lim.MaxFiles)
@@ -89,7 +94,7 @@ func Validate(files []File, lim Limits) error {
 			add(f.Path, "is not valid UTF-8 text")
 			continue
 		}
-		if reason := contentProblem(f, lim); reason != "" {
+		for _, reason := range contentProblems(f, lim) {
 			add(f.Path, "%s", reason)
 		}
 	}
@@ -110,23 +115,24 @@ func pathProblem(p string) string {
 	switch {
 	case p == "":
 		return "has an empty path"
-	case len(p) > 200:
-		return "path is longer than 200 characters"
+	case !utf8.ValidString(p):
+		return "path is not valid UTF-8"
+	case utf8.RuneCountInString(p) > maxPathChars:
+		return fmt.Sprintf("path is longer than %d characters", maxPathChars)
 	case strings.HasPrefix(p, "/"):
 		return "path must be relative"
 	case strings.Contains(p, `\`):
 		return "path must use forward slashes"
-	case strings.IndexFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
-		return "path contains control characters"
+	case strings.IndexFunc(p, unicode.IsControl) >= 0:
+		return "path contains NUL or control characters"
+	case slices.Contains(strings.Split(p, "/"), ".."):
+		return "path must not leave the app folder (..)"
 	case path.Clean(p) != p:
 		return "path is not clean (no ./, // or trailing /)"
 	}
 	for _, seg := range strings.Split(p, "/") {
-		if seg == ".." {
-			return "path must not leave the app folder (..)"
-		}
 		if strings.HasPrefix(seg, ".") {
-			return "hidden files are not allowed"
+			return "hidden files and folders are not allowed"
 		}
 	}
 	if ext := strings.ToLower(path.Ext(p)); !allowedExt[ext] {

@@ -52,6 +52,14 @@ type Config struct {
 	WorkerQueues      []string `env:"WORKER_QUEUES" envDefault:"platform,deploy" envSeparator:","`
 	WorkerConcurrency int      `env:"WORKER_CONCURRENCY" envDefault:"16"`
 
+	// WSAllowedOrigins may open WebSockets; empty means the origin of PUBLIC_URL.
+	WSAllowedOrigins        []string `env:"WS_ALLOWED_ORIGINS" envSeparator:","`
+	WSMaxConnectionsPerUser int      `env:"WS_MAX_CONNECTIONS_PER_USER" envDefault:"20"`
+	WSMaxSubscriptions      int      `env:"WS_MAX_SUBSCRIPTIONS" envDefault:"50"`
+	// EventRetention keeps events per stream kind this long (a stream's latest event is always kept).
+	EventRetention     map[string]time.Duration `env:"EVENT_RETENTION" envDefault:"deployment:720h,project:2160h,user:720h,approval:2160h,chat:2160h" envKeyValSeparator:":" envSeparator:","`
+	EventPruneInterval time.Duration            `env:"EVENT_PRUNE_INTERVAL" envDefault:"1h"`
+
 	JWTSecret   string        `env:"JWT_SECRET"`
 	JWTIssuer   string        `env:"JWT_ISSUER" envDefault:"forgeai-platform"`
 	JWTAudience string        `env:"JWT_AUDIENCE" envDefault:"forgeai-api"`
@@ -146,6 +154,17 @@ func (c Config) Validate() error {
 			bad("WORKER_QUEUES", "has an empty queue name")
 		}
 	}
+	if c.WSMaxConnectionsPerUser < 1 || c.WSMaxSubscriptions < 1 {
+		bad("WS_MAX_CONNECTIONS_PER_USER/WS_MAX_SUBSCRIPTIONS", "must be at least 1")
+	}
+	for kind, d := range c.EventRetention {
+		if d < time.Hour {
+			bad("EVENT_RETENTION", "%s: must be at least 1h, got %s", kind, d)
+		}
+	}
+	if c.EventPruneInterval < time.Minute {
+		bad("EVENT_PRUNE_INTERVAL", "must be at least 1m, got %s", c.EventPruneInterval)
+	}
 	if strings.TrimSpace(c.ArtifactsDir) == "" {
 		bad("ARTIFACTS_DIR", "must name a folder")
 	}
@@ -167,6 +186,18 @@ func (c Config) ValidateAuth() error {
 		errs = append(errs, fmt.Errorf("JWT_TTL: must be between 1m and 24h, got %s", c.JWTTTL))
 	}
 	return errors.Join(errs...)
+}
+
+// AllowedOrigins are the browser origins that may open WebSockets.
+func (c Config) AllowedOrigins() []string {
+	if len(c.WSAllowedOrigins) > 0 {
+		return c.WSAllowedOrigins
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil {
+		return nil
+	}
+	return []string{u.Scheme + "://" + u.Host}
 }
 
 // Dialect names the two supported databases.

@@ -1,0 +1,121 @@
+package api
+
+import (
+	"bufio"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/forgeai/platform/internal/events"
+	"github.com/forgeai/platform/models"
+)
+
+const sseHeartbeat = 15 * time.Second
+
+// sseSub buffers a stream's events for one Server-Sent Events response.
+type sseSub struct {
+	ch      chan []byte
+	dropped chan struct{}
+}
+
+func (s *sseSub) Deliver(d *events.Delivery) bool {
+	select {
+	case s.ch <- d.Frame(encodeSSE):
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *sseSub) Dropped(string, string) { close(s.dropped) }
+
+func encodeSSE(ev models.Event) []byte {
+	return fmt.Appendf(nil, "id: %d\nevent: %s\ndata: %s\n\n", ev.Seq, ev.Type, encodeEventFrame(ev))
+}
+
+// sse serves GET /api/events?stream=…&after=N as Server-Sent Events: the log
+// after N (or after Last-Event-ID when the browser reconnects), then live.
+func (s *Server) sse(c *fiber.Ctx) error {
+	stream := c.Query("stream")
+	after := int64(0)
+	raw := c.Get("Last-Event-ID")
+	field := "Last-Event-ID"
+	if raw == "" {
+		raw, field = c.Query("after"), "after"
+	}
+	if raw != "" {
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n < 0 {
+			return invalid("invalid query", FieldError{Field: field, Message: "must be a non-negative integer"})
+		}
+		after = n
+	}
+	if stream == "" {
+		return invalid("invalid query", FieldError{Field: "stream", Message: "is required"})
+	}
+	stream = string([]byte(stream))
+	if e := s.mayRead(currentUser(c), stream); e != nil {
+		e.Status = fiber.StatusForbidden
+		if e.Code == "bad_request" {
+			e.Status, e.Details = fiber.StatusBadRequest, []FieldError{{Field: "stream", Message: e.Message}}
+		}
+		return e
+	}
+	user := currentUser(c).ID
+	if !s.conns.acquire(user, s.limits.ConnectionsPerUser) {
+		return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "too many open streams"}
+	}
+	sub := &sseSub{ch: make(chan []byte, wsSendBuffer), dropped: make(chan struct{})}
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("X-Accel-Buffering", "no")
+	s.hub.Subscribe(stream, after, sub)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer s.conns.release(user)
+		defer s.hub.Unsubscribe(stream, sub)
+		s.pumpSSE(w, sub)
+	})
+	return nil
+}
+
+func (s *Server) pumpSSE(w *bufio.Writer, sub *sseSub) {
+	beat := time.NewTicker(sseHeartbeat)
+	defer beat.Stop()
+	if _, err := w.WriteString(": connected\n\n"); err != nil || w.Flush() != nil {
+		return
+	}
+	for {
+		select {
+		case msg := <-sub.ch:
+			if _, err := w.Write(msg); err != nil {
+				return
+			}
+			// Write what is queued before flushing.
+			for drained := false; !drained; {
+				select {
+				case more := <-sub.ch:
+					if _, err := w.Write(more); err != nil {
+						return
+					}
+				default:
+					drained = true
+				}
+			}
+		case <-beat.C:
+			if _, err := w.WriteString(": ping\n\n"); err != nil {
+				return
+			}
+		case <-sub.dropped:
+			_, _ = w.WriteString("event: error\ndata: {\"code\":\"slow_consumer\",\"message\":\"" + slowConsumerReason + "\"}\n\n")
+			_ = w.Flush()
+			return
+		case <-s.ctx.Done():
+			return
+		}
+		if err := w.Flush(); err != nil {
+			return
+		}
+	}
+}

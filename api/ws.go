@@ -1,0 +1,186 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/forgeai/platform/internal/events"
+	"github.com/forgeai/platform/models"
+)
+
+// WebSocket close codes of the platform (4000–4999 are application codes).
+const (
+	closeSlowConsumer  = 4008
+	closeUnauthorized  = 4401
+	closeAuthTimeout   = 4408
+	closeTooManyConns  = 4429
+	wsAuthTimeout      = 5 * time.Second
+	wsWriteWait        = 10 * time.Second
+	wsPongWait         = 60 * time.Second
+	wsPingEvery        = 30 * time.Second
+	wsReadLimit        = 64 << 10
+	wsSendBuffer       = 256
+	defaultMaxConns    = 20
+	defaultMaxSubs     = 50
+	slowConsumerReason = "slow consumer: resume from your last seq"
+)
+
+// StreamLimits bound what one user and one connection may hold open.
+type StreamLimits struct {
+	ConnectionsPerUser      int
+	SubscriptionsPerConn    int
+	AllowedOrigins          []string // exact origins; empty allows only same-origin-less clients
+	AllowAnyLocalhostOrigin bool     // dev mode: any http://localhost:<port>
+}
+
+type clientFrame struct {
+	Type   string `json:"type"`
+	Token  string `json:"token,omitempty"`
+	Stream string `json:"stream,omitempty"`
+	After  int64  `json:"after,omitempty"`
+}
+
+type eventFrame struct {
+	Type   string          `json:"type"`
+	Stream string          `json:"stream"`
+	Seq    int64           `json:"seq"`
+	Event  string          `json:"event"`
+	Data   json.RawMessage `json:"data"`
+	At     time.Time       `json:"at"`
+}
+
+func encodeEventFrame(ev models.Event) []byte {
+	b, _ := json.Marshal(eventFrame{Type: "event", Stream: ev.Stream, Seq: ev.Seq, Event: ev.Type, Data: ev.Data.V, At: ev.CreatedAt})
+	return b
+}
+
+// wsUpgrade refuses other origins with 403 before the upgrade.
+func (s *Server) wsUpgrade(c *fiber.Ctx) error {
+	if !websocket.IsWebSocketUpgrade(c) {
+		return &Error{Status: fiber.StatusUpgradeRequired, Code: "upgrade_required", Message: "connect with a WebSocket client"}
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !s.originAllowed(origin) {
+		return &Error{Status: fiber.StatusForbidden, Code: "forbidden_origin", Message: "this origin may not open a WebSocket"}
+	}
+	return c.Next()
+}
+
+func (s *Server) originAllowed(origin string) bool {
+	for _, o := range s.limits.AllowedOrigins {
+		if strings.EqualFold(o, origin) {
+			return true
+		}
+	}
+	return s.limits.AllowAnyLocalhostOrigin && (strings.HasPrefix(origin, "http://localhost:") || strings.HasPrefix(origin, "http://127.0.0.1:"))
+}
+
+// wsConn is one WebSocket client: a reader (this goroutine), one writer
+// goroutine, and a bounded send buffer that the hub never blocks on.
+type wsConn struct {
+	s      *Server
+	conn   *websocket.Conn
+	user   models.User
+	send   chan []byte
+	mu     sync.Mutex
+	subs   map[string]*wsSub
+	closed chan struct{}
+	once   sync.Once
+	reason struct {
+		code int
+		text string
+	}
+}
+
+type wsSub struct {
+	c      *wsConn
+	stream string
+}
+
+func (w *wsSub) Deliver(d *events.Delivery) bool {
+	select {
+	case w.c.send <- d.Frame(encodeEventFrame):
+		return true
+	default:
+		return false
+	}
+}
+
+func (w *wsSub) Dropped(string, string) { w.c.closeWith(closeSlowConsumer, slowConsumerReason) }
+
+func (w *wsConn) closeWith(code int, text string) {
+	w.once.Do(func() {
+		w.reason.code, w.reason.text = code, text
+		close(w.closed)
+	})
+}
+
+func (w *wsConn) frame(v any) {
+	b, _ := json.Marshal(v)
+	select {
+	case w.send <- b:
+	default:
+		w.closeWith(closeSlowConsumer, slowConsumerReason)
+	}
+}
+
+func (w *wsConn) errorFrame(code, msg, stream string) {
+	w.frame(map[string]string{"type": "error", "code": code, "message": msg, "stream": stream})
+}
+
+// wsHandler serves one connection: authenticate by the first frame, then
+// subscribe/unsubscribe; events flow from the hub through the writer.
+func (s *Server) wsHandler(conn *websocket.Conn) {
+	conn.SetReadLimit(wsReadLimit)
+	user, code, err := s.wsAuthenticate(conn)
+	if err != nil {
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, err.Error()), time.Now().Add(wsWriteWait))
+		return
+	}
+	if !s.conns.acquire(user.ID, s.limits.ConnectionsPerUser) {
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(closeTooManyConns, "too many connections"), time.Now().Add(wsWriteWait))
+		return
+	}
+	defer s.conns.release(user.ID)
+	w := &wsConn{s: s, conn: conn, user: user, send: make(chan []byte, wsSendBuffer), subs: map[string]*wsSub{}, closed: make(chan struct{})}
+	done := make(chan struct{})
+	go func() { defer close(done); w.writeLoop() }()
+	w.frame(map[string]string{"type": "ready", "userId": user.ID})
+	w.readLoop()
+	w.closeWith(websocket.CloseNormalClosure, "")
+	w.mu.Lock()
+	for stream, sub := range w.subs {
+		s.hub.Unsubscribe(stream, sub)
+	}
+	w.mu.Unlock()
+	<-done
+}
+
+func (s *Server) wsAuthenticate(conn *websocket.Conn) (models.User, int, error) {
+	_ = conn.SetReadDeadline(time.Now().Add(wsAuthTimeout))
+	_, msg, err := conn.ReadMessage()
+	if err != nil {
+		if errors.Is(err, websocket.ErrReadLimit) {
+			return models.User{}, websocket.CloseMessageTooBig, errors.New("frame too large")
+		}
+		return models.User{}, closeAuthTimeout, errors.New("authenticate within 5 seconds")
+	}
+	var f clientFrame
+	if json.Unmarshal(msg, &f) != nil || f.Type != "auth" || f.Token == "" {
+		return models.User{}, closeUnauthorized, errors.New(`first frame must be {"type":"auth","token":…}`)
+	}
+	id, err := s.tokens.Verify(f.Token)
+	if err != nil {
+		return models.User{}, closeUnauthorized, errors.New("invalid or expired token")
+	}
+	u, err := s.store.GetUser(s.ctx, id)
+	if err != nil {
+		return models.User{}, closeUnauthorized, errors.New("invalid or expired token")
+	}
+	return u, 0, nil
+}

@@ -1,0 +1,135 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+)
+
+func (w *wsConn) writeLoop() {
+	ping := time.NewTicker(wsPingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case msg := <-w.send:
+			_ = w.conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
+			if err := w.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+				w.closeWith(websocket.CloseAbnormalClosure, "")
+				_ = w.conn.Close()
+				return
+			}
+		case <-ping.C:
+			if err := w.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteWait)); err != nil {
+				w.closeWith(websocket.CloseAbnormalClosure, "")
+				_ = w.conn.Close()
+				return
+			}
+		case <-w.closed:
+			w.drainAndClose()
+			return
+		case <-w.s.ctx.Done():
+			w.closeWith(websocket.CloseGoingAway, "server shutting down")
+		}
+	}
+}
+
+// drainAndClose writes what is queued (unless the client is too slow for
+// that) and the close frame with its reason, then closes the socket so the
+// reader returns.
+func (w *wsConn) drainAndClose() {
+	if w.reason.code != closeSlowConsumer {
+		for {
+			select {
+			case msg := <-w.send:
+				_ = w.conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
+				if w.conn.WriteMessage(websocket.TextMessage, msg) != nil {
+					_ = w.conn.Close()
+					return
+				}
+				continue
+			default:
+			}
+			break
+		}
+	}
+	if w.reason.code != websocket.CloseAbnormalClosure {
+		_ = w.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(w.reason.code, w.reason.text), time.Now().Add(time.Second))
+	}
+	_ = w.conn.Close()
+}
+
+func (w *wsConn) readLoop() {
+	_ = w.conn.SetReadDeadline(time.Now().Add(wsPongWait))
+	w.conn.SetPongHandler(func(string) error { return w.conn.SetReadDeadline(time.Now().Add(wsPongWait)) })
+	for {
+		_, msg, err := w.conn.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				w.closeWith(websocket.CloseMessageTooBig, "frame too large")
+			}
+			return
+		}
+		_ = w.conn.SetReadDeadline(time.Now().Add(wsPongWait))
+		var f clientFrame
+		if err := json.Unmarshal(msg, &f); err != nil {
+			w.errorFrame("bad_request", "frames are JSON objects", "")
+			continue
+		}
+		switch f.Type {
+		case "subscribe":
+			w.subscribe(f.Stream, f.After)
+		case "unsubscribe":
+			w.unsubscribe(f.Stream)
+		case "auth":
+			w.errorFrame("bad_request", "already authenticated", "")
+		default:
+			w.errorFrame("bad_request", "unknown frame type "+f.Type, "")
+		}
+		select {
+		case <-w.closed:
+			return
+		default:
+		}
+	}
+}
+
+func (w *wsConn) subscribe(stream string, after int64) {
+	if after < 0 {
+		w.errorFrame("bad_request", "after must be >= 0", stream)
+		return
+	}
+	if err := w.s.mayRead(w.user, stream); err != nil {
+		w.errorFrame(err.Code, err.Message, stream)
+		return
+	}
+	w.mu.Lock()
+	if _, dup := w.subs[stream]; dup {
+		w.mu.Unlock()
+		w.errorFrame("bad_request", "already subscribed", stream)
+		return
+	}
+	if len(w.subs) >= w.s.limits.SubscriptionsPerConn {
+		w.mu.Unlock()
+		w.errorFrame("too_many_subscriptions", "unsubscribe from a stream first", stream)
+		return
+	}
+	sub := &wsSub{c: w, stream: stream}
+	w.subs[stream] = sub
+	w.mu.Unlock()
+	// The acknowledgement is queued before the hub can queue any event.
+	w.frame(map[string]any{"type": "subscribed", "stream": stream, "after": after})
+	w.s.hub.Subscribe(stream, after, sub)
+}
+
+func (w *wsConn) unsubscribe(stream string) {
+	w.mu.Lock()
+	sub, ok := w.subs[stream]
+	delete(w.subs, stream)
+	w.mu.Unlock()
+	if ok {
+		w.s.hub.Unsubscribe(stream, sub)
+	}
+	w.frame(map[string]string{"type": "unsubscribed", "stream": stream})
+}

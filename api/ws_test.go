@@ -1,0 +1,233 @@
+package api_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+
+	"github.com/forgeai/platform/internal/config"
+)
+
+// serve runs the app on a real listener, for WebSocket and SSE tests.
+func (h *harness) serve() string {
+	h.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	go func() { _ = h.app.Listener(ln) }()
+	h.t.Cleanup(func() { _ = h.app.ShutdownWithTimeout(2 * time.Second) })
+	return ln.Addr().String()
+}
+
+type frame struct {
+	Type    string          `json:"type"`
+	Stream  string          `json:"stream"`
+	Seq     int64           `json:"seq"`
+	Event   string          `json:"event"`
+	Code    string          `json:"code"`
+	Data    json.RawMessage `json:"data"`
+	Message string          `json:"message"`
+}
+
+func dialWS(t *testing.T, addr string, header http.Header) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	c, resp, err := websocket.DefaultDialer.Dial("ws://"+addr+"/api/ws", header)
+	if err == nil {
+		t.Cleanup(func() { _ = c.Close() })
+	}
+	return c, resp, err
+}
+
+func authWS(t *testing.T, addr, token string) *websocket.Conn {
+	t.Helper()
+	c, _, err := dialWS(t, addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(t, c, map[string]any{"type": "auth", "token": token})
+	if f := read(t, c); f.Type != "ready" {
+		t.Fatalf("after auth got %+v", f)
+	}
+	return c
+}
+
+func send(t *testing.T, c *websocket.Conn, v any) {
+	t.Helper()
+	if err := c.WriteJSON(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func read(t *testing.T, c *websocket.Conn) frame {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var f frame
+	if err := c.ReadJSON(&f); err != nil {
+		t.Fatalf("read frame: %v", err)
+	}
+	return f
+}
+
+func closeCode(t *testing.T, c *websocket.Conn, within time.Duration) int {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(within))
+	for {
+		_, _, err := c.ReadMessage()
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			return ce.Code
+		}
+		if err != nil {
+			t.Fatalf("connection ended without a close frame: %v", err)
+		}
+	}
+}
+
+func TestWebSocketReplayLiveAndAuthorization(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d config.Dialect) {
+		h := newHarness(t, d, options{devMode: true})
+		addr := h.serve()
+		alice, _, _ := h.login("alice@example.com")
+		bob, _, _ := h.login("bob@example.com")
+		tpl := h.templateBySlug("loyalty-program")
+		var p projectOut
+		h.do("POST", "/api/projects", alice, map[string]any{"name": "Points", "templateId": tpl.ID}).expect(t, 201).data(t, &p)
+		stream := "project:" + p.ID
+
+		c := authWS(t, addr, alice)
+		send(t, c, map[string]any{"type": "subscribe", "stream": stream, "after": 0})
+		if f := read(t, c); f.Type != "subscribed" {
+			t.Fatalf("subscribe answer %+v", f)
+		}
+		if f := read(t, c); f.Type != "event" || f.Seq != 1 || f.Event != "project.created" || f.Stream != stream {
+			t.Fatalf("replayed %+v", f)
+		}
+		h.do("PATCH", "/api/projects/"+p.ID, alice, map[string]any{"name": "Points 2"}).expect(t, 200)
+		if f := read(t, c); f.Seq != 2 || f.Event != "project.updated" {
+			t.Fatalf("live %+v", f)
+		}
+
+		other := authWS(t, addr, bob)
+		send(t, other, map[string]any{"type": "subscribe", "stream": stream})
+		if f := read(t, other); f.Type != "error" || f.Code != "forbidden" {
+			t.Fatalf("bob reading alice's stream: %+v", f)
+		}
+		send(t, other, map[string]any{"type": "subscribe", "stream": "nonsense"})
+		if f := read(t, other); f.Code != "bad_request" {
+			t.Fatalf("bad stream name: %+v", f)
+		}
+		// Limits: subscriptions per connection (2 in the harness).
+		send(t, c, map[string]any{"type": "subscribe", "stream": "user:" + currentID(t, h, alice)})
+		read(t, c)
+		send(t, c, map[string]any{"type": "subscribe", "stream": "project:01930000-0000-7000-8000-000000000000"})
+		if f := read(t, c); f.Code != "forbidden" && f.Code != "too_many_subscriptions" {
+			t.Fatalf("third subscription: %+v", f)
+		}
+	})
+}
+
+func TestWebSocketRefusals(t *testing.T) {
+	h := newHarness(t, config.SQLite, options{devMode: true})
+	addr := h.serve()
+	token, _, _ := h.login("alice@example.com")
+
+	_, resp, err := dialWS(t, addr, http.Header{"Origin": {"https://evil.example.com"}})
+	if err == nil || resp == nil || resp.StatusCode != 403 {
+		t.Fatalf("foreign origin: err %v resp %v", err, resp)
+	}
+	if c, _, err := dialWS(t, addr, http.Header{"Origin": {"https://app.example.com"}}); err != nil {
+		t.Fatalf("allowed origin refused: %v", err)
+	} else {
+		c.Close()
+	}
+
+	bad, _, _ := dialWS(t, addr, nil)
+	send(t, bad, map[string]any{"type": "auth", "token": "forged"})
+	if code := closeCode(t, bad, 5*time.Second); code != 4401 {
+		t.Fatalf("bad token closed with %d", code)
+	}
+
+	silent, _, _ := dialWS(t, addr, nil)
+	start := time.Now()
+	if code := closeCode(t, silent, 10*time.Second); code != 4408 || time.Since(start) < 4*time.Second {
+		t.Fatalf("unauthenticated: closed with %d after %s", code, time.Since(start))
+	}
+
+	big := authWS(t, addr, token)
+	if err := big.WriteMessage(websocket.TextMessage, []byte(`{"type":"subscribe","stream":"`+strings.Repeat("x", 100<<10)+`"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if code := closeCode(t, big, 5*time.Second); code != websocket.CloseMessageTooBig {
+		t.Fatalf("oversized frame closed with %d", code)
+	}
+
+	// Connections per user (3 in the harness).
+	carol, _, _ := h.login("carol@example.com")
+	for range 3 {
+		authWS(t, addr, carol)
+	}
+	extra, _, _ := dialWS(t, addr, nil)
+	send(t, extra, map[string]any{"type": "auth", "token": carol})
+	if code := closeCode(t, extra, 5*time.Second); code != 4429 {
+		t.Fatalf("fourth connection closed with %d", code)
+	}
+}
+
+func TestServerSentEvents(t *testing.T) {
+	h := newHarness(t, config.SQLite, options{devMode: true})
+	addr := h.serve()
+	token, _, _ := h.login("alice@example.com")
+	tpl := h.templateBySlug("loyalty-program")
+	var p projectOut
+	h.do("POST", "/api/projects", token, map[string]any{"name": "Points", "templateId": tpl.ID}).expect(t, 201).data(t, &p)
+	h.do("PATCH", "/api/projects/"+p.ID, token, map[string]any{"name": "Points 2"}).expect(t, 200)
+
+	get := func(query string, header ...string) *http.Response {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/events?"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	ids := func(resp *http.Response, n int) []string {
+		var out []string
+		sc := bufio.NewScanner(resp.Body)
+		for len(out) < n && sc.Scan() {
+			if id, ok := strings.CutPrefix(sc.Text(), "id: "); ok {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	resp := get("stream=project:" + p.ID + "&after=0")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("SSE answered %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if got := ids(resp, 2); strings.Join(got, ",") != "1,2" {
+		t.Fatalf("ids %v", got)
+	}
+	resumed := get("stream=project:"+p.ID+"&after=0", "Last-Event-ID", "1")
+	if got := ids(resumed, 1); strings.Join(got, ",") != "2" {
+		t.Fatalf("resumed ids %v", got)
+	}
+	if r := get("stream=project:01930000-0000-7000-8000-000000000000"); r.StatusCode != 403 {
+		t.Fatalf("foreign stream answered %d", r.StatusCode)
+	}
+	if r := get("stream=project:" + p.ID + "&after=-1"); r.StatusCode != 400 {
+		t.Fatalf("bad after answered %d", r.StatusCode)
+	}
+}

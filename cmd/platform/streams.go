@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/forgeai/platform/internal/config"
+	"github.com/forgeai/platform/internal/events"
+	"github.com/forgeai/platform/models"
+)
+
+// startEvents wires live events: a hub woken in-process by this process's
+// writes, by Postgres NOTIFY from other processes, or (SQLite) by polling.
+func startEvents(ctx context.Context, cfg config.Config, store *models.Store, log *slog.Logger) *events.Hub {
+	dialect, dsn, _ := cfg.Database()
+	poll := time.Duration(0)
+	if dialect == config.SQLite {
+		poll = 500 * time.Millisecond
+	}
+	hub := events.NewHub(ctx, store, poll, log)
+	store.SetNotifier(hub)
+	if dialect == config.Postgres {
+		go events.Listen(ctx, dsn, hub, log)
+	}
+	go pruneEvents(ctx, cfg, store, log)
+	return hub
+}
+
+// pruneEvents deletes old events per stream kind on an interval.
+func pruneEvents(ctx context.Context, cfg config.Config, store *models.Store, log *slog.Logger) {
+	t := time.NewTicker(cfg.EventPruneInterval)
+	defer t.Stop()
+	for {
+		for kind, keep := range cfg.EventRetention {
+			n, err := store.PruneEvents(ctx, kind+":", time.Now().Add(-keep))
+			if err != nil && ctx.Err() == nil {
+				log.Warn("pruning events failed", "kind", kind, "error", err.Error())
+			} else if n > 0 {
+				log.Info("pruned old events", "kind", kind, "deleted", n)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,221 @@
+// Package events fans the durable event log out to live subscribers. A
+// wake-up (in-process, Postgres NOTIFY, or a poll) is only a hint: readers
+// always read the log after the last seq each subscriber has seen, so every
+// event reaches every subscriber exactly once and in order.
+package events
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/forgeai/platform/models"
+)
+
+// Reader reads a stream of the log after a seq.
+type Reader interface {
+	ReadEvents(ctx context.Context, stream string, after int64, limit int) ([]models.Event, error)
+}
+
+// Subscriber receives a stream's events. Deliver must not block: it returns
+// false when the subscriber cannot keep up, and the hub then drops it.
+type Subscriber interface {
+	Deliver(d *Delivery) bool
+	Dropped(stream, reason string)
+}
+
+// Delivery is one event on its way to every subscriber of its stream; the
+// wire encoding is computed once and shared.
+type Delivery struct {
+	models.Event
+	once  sync.Once
+	frame []byte
+}
+
+// Frame returns encode(event), computed once for all subscribers.
+func (d *Delivery) Frame(encode func(models.Event) []byte) []byte {
+	d.once.Do(func() { d.frame = encode(d.Event) })
+	return d.frame
+}
+
+const batch = 500
+
+// Hub runs one pump per stream that has subscribers: each wake-up reads the
+// log once from the lowest cursor of the stream's subscribers and hands every
+// subscriber the events after its own cursor.
+type Hub struct {
+	reader Reader
+	log    *slog.Logger
+	poll   time.Duration // 0: no polling; wake-ups only
+	ctx    context.Context
+
+	mu      sync.Mutex
+	streams map[string]*stream
+}
+
+type stream struct {
+	name string
+	wake chan struct{}
+	subs map[Subscriber]*int64 // cursor: last seq delivered
+}
+
+// NewHub returns a hub whose pumps stop when ctx ends. poll > 0 also re-reads
+// every subscribed stream that often, for writers in other processes that
+// cannot wake this one (SQLite).
+func NewHub(ctx context.Context, r Reader, poll time.Duration, log *slog.Logger) *Hub {
+	return &Hub{reader: r, log: log, poll: poll, ctx: ctx, streams: map[string]*stream{}}
+}
+
+// Subscribe delivers the stream's events with seq > after to sub, then live ones.
+func (h *Hub) Subscribe(name string, after int64, sub Subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st, ok := h.streams[name]
+	if !ok {
+		st = &stream{name: name, wake: make(chan struct{}, 1), subs: map[Subscriber]*int64{}}
+		h.streams[name] = st
+		go h.pump(st)
+	}
+	cursor := after
+	st.subs[sub] = &cursor
+	signal(st.wake)
+}
+
+// Unsubscribe stops deliveries of the stream to sub.
+func (h *Hub) Unsubscribe(name string, sub Subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if st, ok := h.streams[name]; ok {
+		delete(st.subs, sub)
+		if len(st.subs) == 0 {
+			delete(h.streams, name)
+			close(st.wake)
+		}
+	}
+}
+
+// Notify wakes the pumps of the named streams (models.Notifier).
+func (h *Hub) Notify(names ...string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, n := range names {
+		if st, ok := h.streams[n]; ok {
+			signal(st.wake)
+		}
+	}
+}
+
+// WakeAll wakes every pump, e.g. after the NOTIFY listener reconnected and
+// may have missed hints.
+func (h *Hub) WakeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, st := range h.streams {
+		signal(st.wake)
+	}
+}
+
+// Subscribers counts subscriptions across streams, for metrics and tests.
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, st := range h.streams {
+		n += len(st.subs)
+	}
+	return n
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+func (h *Hub) pump(st *stream) {
+	var tick <-chan time.Time
+	if h.poll > 0 {
+		t := time.NewTicker(h.poll)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case _, open := <-st.wake:
+			if !open {
+				return
+			}
+		case <-tick:
+		}
+		h.deliver(st)
+	}
+}
+
+// deliver reads and hands out events until every subscriber is caught up.
+func (h *Hub) deliver(st *stream) {
+	for {
+		h.mu.Lock()
+		if len(st.subs) == 0 {
+			h.mu.Unlock()
+			return
+		}
+		from := int64(-1)
+		for _, c := range st.subs {
+			if from < 0 || *c < from {
+				from = *c
+			}
+		}
+		h.mu.Unlock()
+
+		evs, err := h.reader.ReadEvents(h.ctx, st.name, from, batch)
+		if err != nil {
+			if h.ctx.Err() == nil {
+				h.log.Warn("read events failed; will retry on the next wake-up", "stream", st.name, "error", err.Error())
+			}
+			return
+		}
+		if len(evs) == 0 {
+			return
+		}
+		h.hand(st, evs)
+		if len(evs) < batch {
+			return
+		}
+	}
+}
+
+func (h *Hub) hand(st *stream, evs []models.Event) {
+	deliveries := make([]*Delivery, len(evs))
+	for i := range evs {
+		deliveries[i] = &Delivery{Event: evs[i]}
+	}
+	h.mu.Lock()
+	var dropped []Subscriber
+	for sub, cursor := range st.subs {
+		for _, d := range deliveries {
+			if d.Seq != *cursor+1 {
+				continue // already delivered, or not yet (cursor ahead)
+			}
+			if !sub.Deliver(d) {
+				dropped = append(dropped, sub)
+				break
+			}
+			*cursor = d.Seq
+		}
+	}
+	for _, sub := range dropped {
+		delete(st.subs, sub)
+	}
+	if len(st.subs) == 0 && len(dropped) > 0 {
+		delete(h.streams, st.name)
+		close(st.wake)
+	}
+	h.mu.Unlock()
+	for _, sub := range dropped {
+		sub.Dropped(st.name, "slow consumer")
+	}
+}

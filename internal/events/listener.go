@@ -1,0 +1,71 @@
+package events
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/forgeai/platform/models"
+)
+
+// ListenerApplicationName names the listener's Postgres session (pg_stat_activity).
+const ListenerApplicationName = "platform-event-listener"
+
+// Listen holds a Postgres connection that LISTENs for stream names and wakes
+// the hub. When the connection drops it reconnects with backoff and wakes
+// every pump, which re-read from their subscribers' cursors: no event is
+// missed, only delayed. It returns when ctx ends.
+func Listen(ctx context.Context, databaseURL string, h *Hub, log *slog.Logger) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		up := time.Now()
+		err := listenOnce(ctx, databaseURL, h)
+		if ctx.Err() != nil {
+			return
+		}
+		if time.Since(up) > 10*time.Second {
+			backoff = 100 * time.Millisecond
+		}
+		log.Warn("event listener disconnected; reconnecting", "error", errString(err), "backoff", backoff.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func listenOnce(ctx context.Context, databaseURL string, h *Hub) error {
+	cfg, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return err
+	}
+	cfg.RuntimeParams["application_name"] = ListenerApplicationName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+models.EventsChannel); err != nil {
+		return err
+	}
+	// Anything committed while we were not listening is read now.
+	h.WakeAll()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		h.Notify(n.Payload)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
