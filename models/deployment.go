@@ -142,7 +142,7 @@ func (s *Store) CreateDeployment(ctx context.Context, in NewDeployment) (d Deplo
 		}); err != nil {
 			return err
 		}
-		return s.append(tx, ev, ProjectStream(p.ID), "project.status", map[string]any{"status": ProjectDeploying, "message": "", "deploymentId": d.ID})
+		return s.emit(tx, ev, ProjectStream(p.ID), "project.status", map[string]any{"status": ProjectDeploying, "message": "", "deploymentId": d.ID})
 	})
 	if err != nil {
 		var active *ActiveDeploymentError

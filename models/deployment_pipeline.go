@@ -114,10 +114,10 @@ func (s *Store) updateDeployment(ctx context.Context, op, id string, change func
 // appendDeploymentEvent writes the event to deployment:<id> and project:<id>.
 func (s *Store) appendDeploymentEvent(tx *gorm.DB, ev *pending, d Deployment, typ string, data map[string]any) error {
 	data["deploymentId"], data["projectId"] = d.ID, d.ProjectID
-	if err := s.append(tx, ev, DeploymentStream(d.ID), typ, data); err != nil {
+	if err := s.emit(tx, ev, DeploymentStream(d.ID), typ, data); err != nil {
 		return err
 	}
-	return s.append(tx, ev, ProjectStream(d.ProjectID), typ, data)
+	return s.emit(tx, ev, ProjectStream(d.ProjectID), typ, data)
 }
 
 func stepIndex(steps []Step, name string) int {
@@ -238,7 +238,7 @@ func (s *Store) FinishDeployment(ctx context.Context, id, status, url, errMsg st
 		if err := s.appendDeploymentEvent(tx, ev, d, "deployment.finished", data); err != nil {
 			return err
 		}
-		return s.append(tx, ev, UserStream(d.RequestedBy), "notification", map[string]any{
+		return s.emit(tx, ev, UserStream(d.RequestedBy), "notification", map[string]any{
 			"kind": "deployment_finished", "deploymentId": d.ID, "projectId": d.ProjectID, "status": status, "url": url, "error": errMsg,
 		})
 	})
@@ -275,7 +275,7 @@ func (s *Store) followDeployment(tx *gorm.DB, ev *pending, d Deployment) error {
 	if err := tx.Model(&Project{}).Where("id = ?", p.ID).Updates(upd).Error; err != nil {
 		return err
 	}
-	return s.append(tx, ev, ProjectStream(p.ID), "project.status", map[string]any{
+	return s.emit(tx, ev, ProjectStream(p.ID), "project.status", map[string]any{
 		"status": upd["status"], "message": upd["status_message"], "deploymentId": d.ID,
 	})
 }

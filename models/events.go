@@ -57,10 +57,10 @@ func (s *Store) withEvents(ctx context.Context, fn func(tx *gorm.DB, ev *pending
 // append adds an event to stream with the next gap-free sequence number.
 // The counter row is locked by the upsert until the transaction ends, so
 // concurrent writers of one stream serialise and commit in seq order.
-func (s *Store) append(tx *gorm.DB, ev *pending, stream, typ string, data any) error {
+func (s *Store) append(tx *gorm.DB, ev *pending, stream, typ string, data any) (int64, error) {
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return fmt.Errorf("encode event %s: %w", typ, err)
+		return 0, fmt.Errorf("encode event %s: %w", typ, err)
 	}
 	now := time.Now().UTC()
 	var seq int64
@@ -68,24 +68,36 @@ func (s *Store) append(tx *gorm.DB, ev *pending, stream, typ string, data any) e
 		ON CONFLICT (stream) DO UPDATE SET last_seq = event_streams.last_seq + 1, updated_at = excluded.updated_at
 		RETURNING last_seq`, stream, now).Scan(&seq).Error
 	if err != nil {
-		return fmt.Errorf("allocate seq on %s: %w", stream, err)
+		return 0, fmt.Errorf("allocate seq on %s: %w", stream, err)
 	}
 	if err := tx.Create(&Event{Stream: stream, Seq: seq, Type: typ, Data: NewJSON(json.RawMessage(raw)), CreatedAt: now}).Error; err != nil {
-		return fmt.Errorf("append %s to %s: %w", typ, stream, err)
+		return 0, fmt.Errorf("append %s to %s: %w", typ, stream, err)
 	}
 	if s.dialect == config.Postgres {
 		if err := tx.Exec("SELECT pg_notify(?, ?)", EventsChannel, stream).Error; err != nil {
-			return fmt.Errorf("notify %s: %w", stream, err)
+			return 0, fmt.Errorf("notify %s: %w", stream, err)
 		}
 	}
 	ev.streams = append(ev.streams, stream)
-	return nil
+	return seq, nil
+}
+
+// emit appends an event whose seq the caller does not need.
+func (s *Store) emit(tx *gorm.DB, ev *pending, stream, typ string, data any) error {
+	_, err := s.append(tx, ev, stream, typ, data)
+	return err
 }
 
 // AppendEvent appends one event in its own transaction, for changes that
-// have no row of their own to update.
-func (s *Store) AppendEvent(ctx context.Context, stream, typ string, data any) error {
-	return s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error { return s.append(tx, ev, stream, typ, data) })
+// have no row of their own to update, and returns its seq.
+func (s *Store) AppendEvent(ctx context.Context, stream, typ string, data any) (int64, error) {
+	var seq int64
+	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
+		var err error
+		seq, err = s.append(tx, ev, stream, typ, data)
+		return err
+	})
+	return seq, err
 }
 
 // ReadEvents returns up to limit events of stream with seq > after, in order.

@@ -36,7 +36,7 @@ func TestConcurrentWritersNeverGapOrDuplicate(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := range each {
-					if err := s.AppendEvent(t.Context(), stream, "test.event", map[string]int{"writer": w, "i": i}); err != nil {
+					if _, err := s.AppendEvent(t.Context(), stream, "test.event", map[string]int{"writer": w, "i": i}); err != nil {
 						errs <- err
 					}
 				}
@@ -74,13 +74,13 @@ func TestPruneKeepsEachStreamsLatestEvent(t *testing.T) {
 		streams := []string{"deployment:01930000-0000-7000-8000-000000000001", "deployment:01930000-0000-7000-8000-000000000002"}
 		for _, st := range streams {
 			for i := range 3 {
-				if err := s.AppendEvent(t.Context(), st, "e", map[string]int{"i": i}); err != nil {
+				if _, err := s.AppendEvent(t.Context(), st, "e", map[string]int{"i": i}); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 		keep := "project:01930000-0000-7000-8000-000000000003"
-		if err := s.AppendEvent(t.Context(), keep, "e", nil); err != nil {
+		if _, err := s.AppendEvent(t.Context(), keep, "e", nil); err != nil {
 			t.Fatal(err)
 		}
 		deleted, err := s.PruneEvents(t.Context(), "deployment:", time.Now().Add(time.Hour))
@@ -96,7 +96,7 @@ func TestPruneKeepsEachStreamsLatestEvent(t *testing.T) {
 				t.Fatalf("%s after prune: %v", st, evs)
 			}
 			// The next event continues the sequence.
-			if err := s.AppendEvent(t.Context(), st, "e", nil); err != nil {
+			if _, err := s.AppendEvent(t.Context(), st, "e", nil); err != nil {
 				t.Fatal(err)
 			}
 			if evs, _ := s.ReadEvents(t.Context(), st, 3, 10); len(evs) != 1 || evs[0].Seq != 4 {

@@ -103,7 +103,7 @@ func (s *Store) CreateProject(ctx context.Context, in NewProject) (Project, erro
 			if res.Error != nil {
 				return res.Error
 			}
-			return s.append(tx, ev, ProjectStream(p.ID), "project.created", map[string]any{
+			return s.emit(tx, ev, ProjectStream(p.ID), "project.created", map[string]any{
 				"projectId": p.ID, "name": p.Name, "slug": p.Slug, "templateId": p.TemplateID,
 			})
 		})
@@ -163,7 +163,7 @@ func (s *Store) UpdateProject(ctx context.Context, ownerID, id string, patch Pro
 		if err := tx.Model(&p).Select("name", "description", "configuration", "updated_at").Updates(&p).Error; err != nil {
 			return err
 		}
-		return s.append(tx, ev, ProjectStream(p.ID), "project.updated", map[string]any{
+		return s.emit(tx, ev, ProjectStream(p.ID), "project.updated", map[string]any{
 			"projectId": p.ID, "name": p.Name, "description": p.Description, "configurationChanged": patch.Configuration != nil,
 		})
 	})
@@ -183,7 +183,7 @@ func (s *Store) DeleteProject(ctx context.Context, ownerID, id string) error {
 		if res.RowsAffected == 0 {
 			return gorm.ErrRecordNotFound
 		}
-		return s.append(tx, ev, ProjectStream(id), "project.deleted", map[string]any{"projectId": id})
+		return s.emit(tx, ev, ProjectStream(id), "project.deleted", map[string]any{"projectId": id})
 	})
 	return translate("delete project", err)
 }

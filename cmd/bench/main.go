@@ -39,6 +39,8 @@ type options struct {
 	temporal    string
 	deploys     int
 	sequential  int
+	wsClients   int
+	eventRate   float64
 }
 
 func main() {
@@ -58,6 +60,8 @@ func main() {
 	flag.StringVar(&o.temporal, "temporal", "bin/temporal", "the Temporal CLI, for the deployment bench's dev server")
 	flag.IntVar(&o.deploys, "deploys", 50, "concurrent deployments in the deployment bench (0 skips it)")
 	flag.IntVar(&o.sequential, "sequential", 10, "deployments one after another, for single-deploy latency")
+	flag.IntVar(&o.wsClients, "ws-clients", 1000, "WebSocket clients in the live-events bench (0 skips it)")
+	flag.Float64Var(&o.eventRate, "event-rate", 200, "events appended per second in the live-events bench")
 	flag.Parse()
 
 	if o.rate <= 0 || o.duration <= 0 || o.warmup < 0 || o.projects < 0 || o.maxInFlight <= 0 {
@@ -105,9 +109,9 @@ func run(ctx context.Context, o options) (err error) {
 		}
 		defer stack.stop()
 	}
-	var apiEnv []string
+	apiEnv := []string{fmt.Sprintf("WS_MAX_CONNECTIONS_PER_USER=%d", max(o.wsClients, 1))}
 	if stack != nil {
-		apiEnv = stack.env
+		apiEnv = append(apiEnv, stack.env...)
 	}
 	api, err := startAPI(o.platform, dbURL, apiEnv...)
 	if err != nil {
@@ -173,6 +177,11 @@ func run(ctx context.Context, o options) (err error) {
 	afterRSS, peakRSS, err := api.memMB()
 	if err != nil {
 		return fmt.Errorf("after load (did the api die?): %w", err)
+	}
+	if o.wsClients > 0 {
+		if rep.Events, err = runEventsBench(ctx, o, c, api, dbURL, templates); err != nil {
+			return fmt.Errorf("live-events bench: %w", err)
+		}
 	}
 	if stack != nil {
 		if rep.Deploy, err = runDeployBench(ctx, o, c, stack, dbURL, templates); err != nil {

@@ -27,6 +27,7 @@ type report struct {
 	Endpoints []endpointReport `json:"endpoints"`
 	Memory    memReport        `json:"memory"`
 	Deploy    *deployReport    `json:"deploy,omitempty"`
+	Events    *eventsReport    `json:"events,omitempty"`
 }
 
 // deployReport holds the deployment runs and their verdicts:
@@ -175,6 +176,9 @@ func (r *report) writeText(w io.Writer) {
 	mm := r.Memory
 	fmt.Fprintf(w, "\napi RSS: idle %.1f MB (target < %.0f MB: %s), after load %.1f MB, peak %.1f MB\n",
 		mm.IdleMB, mm.TargetMB, mm.Verdict, mm.AfterLoadMB, mm.PeakMB)
+	if r.Events != nil {
+		r.Events.writeText(w)
+	}
 	if r.Deploy != nil {
 		r.Deploy.writeText(w)
 	}
