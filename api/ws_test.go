@@ -231,3 +231,53 @@ func TestServerSentEvents(t *testing.T) {
 		t.Fatalf("bad after answered %d", r.StatusCode)
 	}
 }
+
+// A client that stops reading is dropped with a reason, and resuming from
+// its last seq loses nothing.
+func TestSlowConsumerIsDroppedAndResumes(t *testing.T) {
+	h := newHarness(t, config.Postgres, options{devMode: true})
+	addr := h.serve()
+	token, _, _ := h.login("alice@example.com")
+	stream := "user:" + currentID(t, h, token)
+	c := authWS(t, addr, token)
+	send(t, c, map[string]any{"type": "subscribe", "stream": stream, "after": 0})
+	read(t, c)
+	const total = 1500
+	payload := strings.Repeat("x", 16<<10)
+	for range total {
+		if _, err := h.store.AppendEvent(t.Context(), stream, "bulk", map[string]string{"p": payload}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var last int64
+	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	for {
+		var f frame
+		err := c.ReadJSON(&f)
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			if ce.Code != 4008 || !strings.Contains(ce.Text, "slow consumer") {
+				t.Fatalf("closed with %d %q", ce.Code, ce.Text)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if f.Seq != last+1 {
+			t.Fatalf("seq %d after %d", f.Seq, last)
+		}
+		last = f.Seq
+		if last == total {
+			t.Fatal("the slow client was never dropped")
+		}
+	}
+	resumed := authWS(t, addr, token)
+	send(t, resumed, map[string]any{"type": "subscribe", "stream": stream, "after": last})
+	read(t, resumed)
+	for want := last + 1; want <= total; want++ {
+		if f := read(t, resumed); f.Seq != want {
+			t.Fatalf("resumed seq %d, want %d", f.Seq, want)
+		}
+	}
+}
