@@ -104,6 +104,8 @@ func TestReplayThenLive(t *testing.T) {
 	if got := c.LastSeq(stream); got != 8 {
 		t.Fatalf("LastSeq = %d, want 8", got)
 	}
+	subscribe(t, c, stream, 6) // restart an active subscription (server refuses a plain second subscribe)
+	expectSeqs(t, c, stream, seqs(7, 8))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := c.Unsubscribe(ctx, stream); err != nil {
