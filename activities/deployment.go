@@ -28,6 +28,7 @@ type Store interface {
 	PublishRelease(ctx context.Context, deploymentID, url string) (models.Release, error)
 	RestoreRelease(ctx context.Context, deploymentID string) error
 	FinishDeployment(ctx context.Context, id, status, url, errMsg string) (models.Deployment, error)
+	AppendEvent(ctx context.Context, stream, typ string, data any) (int64, error)
 }
 
 var _ Store = (*models.Store)(nil)
@@ -101,10 +102,12 @@ func storeError(op string, err error) error {
 
 // Application error types the workflow and tests recognise.
 const (
-	ErrTypeNotFound     = "NotFound"
-	ErrTypeInvalidInput = "InvalidInput"
-	ErrTypeBuildFailed  = "BuildFailed"
-	ErrTypeVerifyFailed = "VerifyFailed"
+	ErrTypeNotFound      = "NotFound"
+	ErrTypeInvalidInput  = "InvalidInput"
+	ErrTypeBuildFailed   = "BuildFailed"
+	ErrTypeVerifyFailed  = "VerifyFailed"
+	ErrTypeAIRejected    = "AIRejected"
+	ErrTypeAIUnavailable = "AIUnavailable"
 )
 
 // heartbeatEvery keeps a long activity visibly alive and lets cancellation

@@ -11,11 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/forgeai/platform/internal/ai"
 	"github.com/forgeai/platform/internal/artifacts"
 	"github.com/forgeai/platform/internal/build"
+	"github.com/forgeai/platform/models"
 )
 
 // GenerateInput names the deployment whose source is generated.
@@ -58,14 +60,11 @@ func (a *Deployment) GenerateSource(ctx context.Context, in GenerateInput) (Gene
 	stop := heartbeatEvery(ctx, 2*time.Second, "generating")
 	gen, err := a.Provider.GenerateSource(ctx, ai.GenerateRequest{
 		ProjectName: p.Name, ProjectSlug: p.Slug, TemplateName: t.Name, TemplateSlug: t.Slug,
-		Scaffold: scaffold, Configuration: p.Configuration.V,
+		Scaffold: scaffold, Configuration: p.Configuration.V, Progress: a.progress(ctx, d.ID),
 	})
 	stop()
 	if err != nil {
-		if errors.Is(err, ai.ErrInvalidInput) {
-			return GenerateOutput{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, err)
-		}
-		return GenerateOutput{}, fmt.Errorf("generate source: %w", err)
+		return GenerateOutput{}, generationError(err)
 	}
 	files := make([]artifacts.File, len(gen.Files))
 	for i, f := range gen.Files {
@@ -79,6 +78,41 @@ func (a *Deployment) GenerateSource(ctx context.Context, in GenerateInput) (Gene
 		return GenerateOutput{}, storeError("record source digest", err)
 	}
 	return GenerateOutput{SourceDigest: digest, Files: len(files), Provider: gen.Provider, Model: gen.Model}, nil
+}
+
+// progress reports a streamed generation's growth: a heartbeat each time,
+// and at most one progress event a second on the deployment's streams.
+func (a *Deployment) progress(ctx context.Context, deploymentID string) func(int) {
+	var last time.Time
+	return func(bytes int) {
+		activity.RecordHeartbeat(ctx, bytes)
+		if time.Since(last) < time.Second {
+			return
+		}
+		last = time.Now()
+		if _, err := a.Store.AppendEvent(ctx, models.DeploymentStream(deploymentID), "deployment.generation_progress",
+			map[string]any{"deploymentId": deploymentID, "bytes": bytes}); err != nil {
+			activity.GetLogger(ctx).Warn("progress event failed", "error", err)
+		}
+	}
+}
+
+// generationError maps provider errors onto Temporal's retry rules: bad
+// input and refused requests are final; a busy or open-breaker provider
+// becomes a retry after the delay it asks for, not a storm of calls.
+func generationError(err error) error {
+	var ra *ai.RetryAfterError
+	switch {
+	case errors.Is(err, ai.ErrInvalidInput):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidInput, err)
+	case errors.Is(err, ai.ErrRejected):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeAIRejected, err)
+	case errors.As(err, &ra):
+		return temporal.NewApplicationErrorWithOptions("AI provider unavailable: "+err.Error(), ErrTypeAIUnavailable,
+			temporal.ApplicationErrorOptions{Cause: err, NextRetryDelay: ra.After})
+	default:
+		return fmt.Errorf("generate source: %w", err)
+	}
 }
 
 // BuildInput names the source tree to build.

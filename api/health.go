@@ -38,5 +38,6 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	if !ready {
 		status, code = "not_ready", fiber.StatusServiceUnavailable
 	}
-	return ok(c, code, fiber.Map{"status": status, "checks": checks})
+	return ok(c, code, fiber.Map{"status": status, "checks": checks,
+		"ai": fiber.Map{"provider": s.ai.Name(), "model": s.ai.Model()}})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/forgeai/platform/api"
+	"github.com/forgeai/platform/internal/ai"
 	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/internal/events"
@@ -73,6 +74,7 @@ type options struct {
 	devMode      bool
 	temporalDown bool
 	bodyLimit    int
+	provider     ai.Provider
 }
 
 func newHarness(t *testing.T, d config.Dialect, o options) *harness {
@@ -95,7 +97,7 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 	hub := events.NewHub(ctx, store, 0, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	store.SetNotifier(hub)
 	app := api.New(api.Options{
-		Workflows: wf, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx,
+		Workflows: wf, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx, AI: o.provider,
 		Limits: api.StreamLimits{ConnectionsPerUser: 3, SubscriptionsPerConn: 2, AllowedOrigins: []string{"https://app.example.com"}},
 		Store: store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Registry: prometheus.NewRegistry(), DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",

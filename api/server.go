@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/forgeai/platform/internal/ai"
 	"github.com/forgeai/platform/internal/auth"
 )
 
@@ -42,6 +43,9 @@ type Options struct {
 	Limits StreamLimits
 	// Context ends when the server shuts down; streams close with it.
 	Context context.Context
+	// AI answers chat; ChatHistoryTokens bounds the history sent to it.
+	AI                ai.Provider
+	ChatHistoryTokens int
 }
 
 // Server holds the handlers' dependencies.
@@ -63,6 +67,9 @@ type Server struct {
 	limits StreamLimits
 	conns  connCounter
 	ctx    context.Context
+
+	ai         ai.Provider
+	chatBudget int
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -71,7 +78,13 @@ func New(o Options) *fiber.App {
 		store: o.Store, tokens: o.Tokens, checks: o.Checks, log: o.Logger,
 		metrics: newHTTPMetrics(o.Registry), validate: newValidator(), devMode: o.DevMode, version: o.Version,
 		workflows: o.Workflows, appsBaseURL: o.AppsBaseURL,
-		hub: o.Hub, limits: o.Limits, ctx: o.Context,
+		hub: o.Hub, limits: o.Limits, ctx: o.Context, ai: o.AI, chatBudget: o.ChatHistoryTokens,
+	}
+	if s.ai == nil {
+		s.ai = ai.NewOffline()
+	}
+	if s.chatBudget <= 0 {
+		s.chatBudget = 6000
 	}
 	if s.ctx == nil {
 		s.ctx = context.Background()
@@ -105,6 +118,7 @@ func New(o Options) *fiber.App {
 	if s.devMode {
 		r.Post("/auth/dev-login", s.devLogin)
 	}
+	r.Get("/openapi.json", s.openAPISpec)
 	r.Get("/ws", s.wsUpgrade, websocket.New(s.wsHandler, websocket.Config{ReadBufferSize: 4096, WriteBufferSize: 4096}))
 	r.Get("/events", authed(s.sse)...)
 	r.Get("/templates", s.optionalAuth, s.listTemplates)
@@ -126,6 +140,12 @@ func New(o Options) *fiber.App {
 	r.Post("/projects/:id/rollback", authed(s.rollbackProject)...)
 	r.Get("/deployments/:id", authed(s.getDeployment)...)
 	r.Post("/deployments/:id/cancel", authed(s.cancelDeployment)...)
+	r.Post("/chat/sessions", authed(s.createChatSession)...)
+	r.Get("/chat/sessions", authed(s.listChatSessions)...)
+	r.Get("/chat/sessions/:id", authed(s.getChatSession)...)
+	r.Delete("/chat/sessions/:id", authed(s.deleteChatSession)...)
+	r.Post("/chat/sessions/:id/messages", authed(s.postChatMessage)...)
+	r.Post("/chat/sessions/:id/proposals/:pid/apply", authed(s.applyProposal)...)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app

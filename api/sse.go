@@ -68,9 +68,7 @@ func (s *Server) sse(c *fiber.Ctx) error {
 		return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "too many open streams"}
 	}
 	sub := &sseSub{ch: make(chan []byte, wsSendBuffer), dropped: make(chan struct{})}
-	c.Set(fiber.HeaderContentType, "text/event-stream")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	c.Set("X-Accel-Buffering", "no")
+	setSSEHeaders(c)
 	s.hub.Subscribe(stream, after, sub)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer s.conns.release(user)
@@ -118,4 +116,11 @@ func (s *Server) pumpSSE(w *bufio.Writer, sub *sseSub) {
 			return
 		}
 	}
+}
+
+// setSSEHeaders marks a response as an unbuffered event stream.
+func setSSEHeaders(c *fiber.Ctx) {
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("X-Accel-Buffering", "no")
 }

@@ -31,6 +31,17 @@ type Store interface {
 	FinishDeployment(ctx context.Context, id, status, url, errMsg string) (models.Deployment, error)
 
 	StreamOwner(ctx context.Context, stream string) (string, error)
+
+	CreateChatSession(ctx context.Context, cs models.ChatSession) (models.ChatSession, error)
+	GetChatSession(ctx context.Context, userID, id string) (models.ChatSession, error)
+	ListChatSessions(ctx context.Context, userID string, page models.Page) ([]models.ChatSession, int64, error)
+	DeleteChatSession(ctx context.Context, userID, id string) error
+	ListChatMessages(ctx context.Context, sessionID string, page models.Page) ([]models.ChatMessage, int64, error)
+	RecentChatMessages(ctx context.Context, sessionID string, limit int) ([]models.ChatMessage, error)
+	AddChatMessages(ctx context.Context, sessionID string, msgs []models.ChatMessage, proposals []models.ChatProposal) ([]models.ChatMessage, []models.ChatProposal, error)
+	ListChatProposals(ctx context.Context, sessionID string) ([]models.ChatProposal, error)
+	ApplyProposal(ctx context.Context, ownerID, sessionID, proposalID, projectID string, configuration map[string]any) (models.Project, error)
+	MarkProposalInvalid(ctx context.Context, proposalID string, errs []map[string]string) error
 }
 
 var _ Store = (*models.Store)(nil)

@@ -13,6 +13,7 @@ import (
 type Hub interface {
 	Subscribe(stream string, after int64, sub events.Subscriber)
 	Unsubscribe(stream string, sub events.Subscriber)
+	Broadcast(stream string, frame []byte)
 }
 
 // connCounter limits open streaming connections per user.

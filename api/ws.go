@@ -111,6 +111,14 @@ func (w *wsSub) Deliver(d *events.Delivery) bool {
 	}
 }
 
+// Ephemeral queues a frame that is not in the log; it is dropped if the buffer is full.
+func (w *wsSub) Ephemeral(frame []byte) {
+	select {
+	case w.c.send <- frame:
+	default:
+	}
+}
+
 func (w *wsSub) Dropped(string, string) { w.c.closeWith(closeSlowConsumer, slowConsumerReason) }
 
 func (w *wsConn) closeWith(code int, text string) {

@@ -29,6 +29,12 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
+	return newStackWith(t)
+}
+
+// newStackWith starts the stack with extra environment for every process.
+func newStackWith(t *testing.T, extra ...string) *stack {
+	t.Helper()
 	requireTemporalCLI(t)
 	srv, err := devstack.Start(context.Background(), devstack.Options{
 		CLIPath: temporalBin, Namespace: "default", Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -45,6 +51,7 @@ func newStack(t *testing.T) *stack {
 		fmt.Sprintf("APPS_ADDR=127.0.0.1:%d", appsPort), "APPS_BASE_URL=" + s.apps,
 		"ARTIFACTS_DIR=" + t.TempDir(), "LOG_LEVEL=info",
 	}
+	s.env = append(s.env, extra...)
 	if out, err := runPlatform(s.env, "migrate"); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}

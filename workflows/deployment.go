@@ -40,7 +40,7 @@ type DeploymentResult struct {
 }
 
 // Non-retryable error types: a retry cannot fix bad input or a bad build.
-var nonRetryable = []string{activities.ErrTypeInvalidInput, activities.ErrTypeBuildFailed, activities.ErrTypeNotFound}
+var nonRetryable = []string{activities.ErrTypeInvalidInput, activities.ErrTypeBuildFailed, activities.ErrTypeNotFound, activities.ErrTypeAIRejected}
 
 func retry(attempts int32) *temporal.RetryPolicy {
 	return &temporal.RetryPolicy{

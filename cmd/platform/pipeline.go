@@ -24,15 +24,15 @@ func openArtifacts(cfg config.Config) (*artifacts.FS, error) {
 	return fs, nil
 }
 
-// deploymentActivities wires the pipeline's dependencies. The offline
-// provider generates code until an AI provider is configured.
+// deploymentActivities wires the pipeline's dependencies. Code generation uses
+// OpenAI when OPENAI_API_KEY is set, the offline provider otherwise.
 func deploymentActivities(cfg config.Config, store *models.Store, arts artifacts.Store) *activities.Deployment {
 	fetch := cfg.AppsInternalURL
 	if fetch == "" {
 		fetch = cfg.AppsBaseURL
 	}
 	return &activities.Deployment{
-		Store: store, Artifacts: arts, Provider: ai.NewOffline(), Limits: build.DefaultLimits(),
+		Store: store, Artifacts: arts, Provider: ai.New(aiConfig(cfg, 1), nil), Limits: build.DefaultLimits(),
 		AppsBaseURL: cfg.AppsBaseURL, AppsFetch: fetch,
 		HTTP: &http.Client{Timeout: 10 * time.Second},
 	}

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/forgeai/platform/api"
+	"github.com/forgeai/platform/internal/ai"
 	"github.com/forgeai/platform/internal/appshost"
 	"github.com/forgeai/platform/internal/artifacts"
 	"github.com/forgeai/platform/internal/auth"
@@ -58,6 +59,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 		BodyLimit: cfg.BodyLimitBytes, Version: version,
 		Workflows: workflows.NewClient(tc), AppsBaseURL: cfg.AppsBaseURL,
 		Hub: hub, Context: streamCtx,
+		AI: ai.New(aiConfig(cfg, 3), ai.NewMetrics(reg)), ChatHistoryTokens: cfg.ChatHistoryTokens,
 		Limits: api.StreamLimits{
 			ConnectionsPerUser: cfg.WSMaxConnectionsPerUser, SubscriptionsPerConn: cfg.WSMaxSubscriptions,
 			AllowedOrigins: cfg.AllowedOrigins(), AllowAnyLocalhostOrigin: cfg.DevMode,

@@ -56,7 +56,7 @@ func (o *Offline) GenerateSource(ctx context.Context, req GenerateRequest) (Gene
 	if err := ctx.Err(); err != nil {
 		return Generation{}, err
 	}
-	meta, err := o.describe(req)
+	meta, err := describeGeneration(req, o.Name(), o.Model())
 	if err != nil {
 		return Generation{}, err
 	}
@@ -90,11 +90,12 @@ func scaffoldPathProblem(p string, seen map[string]bool) string {
 	return ""
 }
 
-// describe writes platform.json: what was generated from what, with no
-// timestamps so the output stays deterministic. encoding/json sorts map keys
-// and escapes <, > and & (as \u003c…), so the instructions are kept verbatim
-// yet cannot turn into markup wherever the file is shown.
-func (o *Offline) describe(req GenerateRequest) ([]byte, error) {
+// describeGeneration writes platform.json: what was generated from what, by
+// which provider and model, with no timestamps so the output stays
+// deterministic. encoding/json sorts map keys and escapes <, > and & (as
+// \u003c…), so the instructions are kept verbatim yet cannot turn into
+// markup wherever the file is shown.
+func describeGeneration(req GenerateRequest, provider, model string) ([]byte, error) {
 	cfg, err := json.Marshal(req.Configuration) // map keys are sorted by encoding/json
 	if err != nil {
 		return nil, fmt.Errorf("%w: configuration: %v", ErrInvalidInput, err)
@@ -107,8 +108,8 @@ func (o *Offline) describe(req GenerateRequest) ([]byte, error) {
 	meta := map[string]any{
 		"project":             map[string]string{"name": req.ProjectName, "slug": req.ProjectSlug},
 		"template":            req.TemplateSlug,
-		"provider":            o.Name(),
-		"model":               o.Model(),
+		"provider":            provider,
+		"model":               model,
 		"configurationSha256": hex.EncodeToString(sum[:]),
 		"instructions":        instructions,
 	}

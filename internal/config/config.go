@@ -60,6 +60,16 @@ type Config struct {
 	EventRetention     map[string]time.Duration `env:"EVENT_RETENTION" envDefault:"deployment:720h,project:2160h,user:720h,approval:2160h,chat:2160h" envKeyValSeparator:":" envSeparator:","`
 	EventPruneInterval time.Duration            `env:"EVENT_PRUNE_INTERVAL" envDefault:"1h"`
 
+	// OpenAI (or any OpenAI-compatible server); without a key the offline provider serves.
+	OpenAIAPIKey      string        `env:"OPENAI_API_KEY"`
+	OpenAIBaseURL     string        `env:"OPENAI_BASE_URL"`
+	OpenAIModel       string        `env:"OPENAI_MODEL" envDefault:"gpt-4o-mini"`
+	OpenAIOrgID       string        `env:"OPENAI_ORG_ID"`
+	AIRequestTimeout  time.Duration `env:"AI_REQUEST_TIMEOUT" envDefault:"30s"`
+	AIStreamTimeout   time.Duration `env:"AI_STREAM_TIMEOUT" envDefault:"5m"`
+	AIBreakerCooldown time.Duration `env:"AI_BREAKER_COOLDOWN" envDefault:"30s"`
+	ChatHistoryTokens int           `env:"CHAT_HISTORY_TOKENS" envDefault:"6000"`
+
 	JWTSecret   string        `env:"JWT_SECRET"`
 	JWTIssuer   string        `env:"JWT_ISSUER" envDefault:"forgeai-platform"`
 	JWTAudience string        `env:"JWT_AUDIENCE" envDefault:"forgeai-api"`
@@ -165,6 +175,17 @@ func (c Config) Validate() error {
 	if c.EventPruneInterval < time.Minute {
 		bad("EVENT_PRUNE_INTERVAL", "must be at least 1m, got %s", c.EventPruneInterval)
 	}
+	if c.OpenAIBaseURL != "" {
+		if p, err := url.Parse(c.OpenAIBaseURL); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			bad("OPENAI_BASE_URL", "must be an absolute http(s) URL, got %q", c.OpenAIBaseURL)
+		}
+	}
+	if c.AIRequestTimeout <= 0 || c.AIStreamTimeout < c.AIRequestTimeout {
+		bad("AI_REQUEST_TIMEOUT/AI_STREAM_TIMEOUT", "must be positive with the stream timeout at least the request timeout")
+	}
+	if c.ChatHistoryTokens < 500 {
+		bad("CHAT_HISTORY_TOKENS", "must be at least 500, got %d", c.ChatHistoryTokens)
+	}
 	if strings.TrimSpace(c.ArtifactsDir) == "" {
 		bad("ARTIFACTS_DIR", "must name a folder")
 	}
@@ -239,6 +260,9 @@ func (c Config) LogValue() slog.Value {
 	m := masked(c)
 	if m.JWTSecret != "" {
 		m.JWTSecret = "***"
+	}
+	if m.OpenAIAPIKey != "" {
+		m.OpenAIAPIKey = "***"
 	}
 	m.DatabaseURL = maskURL(m.DatabaseURL)
 	return slog.AnyValue(m)

@@ -106,6 +106,27 @@ func (h *Hub) Notify(names ...string) {
 	}
 }
 
+// Ephemeral is implemented by subscribers that take frames that are not in
+// the log (e.g. chat deltas); a full buffer drops the frame, never blocks.
+type Ephemeral interface{ Ephemeral(frame []byte) }
+
+// Broadcast hands a frame that is not in the log to the stream's current
+// subscribers on this instance. Such frames are best effort; the durable
+// event that follows them is what clients rely on.
+func (h *Hub) Broadcast(name string, frame []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st, ok := h.streams[name]
+	if !ok {
+		return
+	}
+	for sub := range st.subs {
+		if e, ok := sub.(Ephemeral); ok {
+			e.Ephemeral(frame)
+		}
+	}
+}
+
 // WakeAll wakes every pump, e.g. after the NOTIFY listener reconnected and
 // may have missed hints.
 func (h *Hub) WakeAll() {
