@@ -249,7 +249,7 @@ func TestCancelMidStreamReturnsPromptly(t *testing.T) {
 func TestRequestTheClientRefusesIsRejected(t *testing.T) {
 	fake := newFakeOpenAI(t, answer("never"))
 	cfg := fake.config()
-	cfg.Model, cfg.Retries = "o1-mini", 3 // go-openai refuses tools for o1 models before sending
+	cfg.Model, cfg.Retries = "gpt-6-sol", 3 // go-openai refuses chat tools with this reasoning model before sending
 	req := userTurn("hi")
 	req.Tools = []ai.Tool{ai.ProposeTool()}
 	_, err := ai.NewOpenAI(cfg, nil).Chat(context.Background(), req, nil)

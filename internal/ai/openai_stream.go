@@ -47,8 +47,7 @@ func (o *OpenAI) stream(ctx context.Context, op string, creq openai.ChatCompleti
 	return res, nil
 }
 
-// read opens the stream and accumulates it: content, tool calls assembled by
-// index, finish reason, and usage from the final chunk.
+// read opens the stream and accumulates it until [DONE].
 func (o *OpenAI) read(ctx context.Context, creq openai.ChatCompletionRequest, onDelta func(string),
 	firstByte *time.Timer, firstToken func()) (ChatResult, error) {
 	creq.Model = o.model
@@ -66,69 +65,85 @@ func (o *OpenAI) read(ctx context.Context, creq openai.ChatCompletionRequest, on
 		return ChatResult{}, err
 	}
 	defer stream.Close()
-	var (
-		res     ChatResult
-		content strings.Builder
-		calls   = map[int]*ToolCall{}
-		got     bool
-	)
+	acc := accumulator{calls: map[int]*ToolCall{}, onDelta: onDelta, firstToken: firstToken}
 	for {
 		chunk, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			if res.FinishReason == "" {
-				return ChatResult{}, fmt.Errorf("%w: ended without a finish reason", ErrBadStream)
-			}
-			break
+			return acc.result()
 		}
 		if err != nil {
 			return ChatResult{}, err
 		}
 		firstByte.Stop()
-		if chunk.Usage != nil {
-			res.PromptTokens, res.CompletionTokens = chunk.Usage.PromptTokens, chunk.Usage.CompletionTokens
+		acc.add(chunk)
+	}
+}
+
+// accumulator assembles a streamed answer: content, tool calls by index,
+// finish reason, and usage from the final chunk.
+type accumulator struct {
+	res        ChatResult
+	content    strings.Builder
+	calls      map[int]*ToolCall
+	onDelta    func(string)
+	firstToken func()
+	gotToken   bool
+}
+
+func (a *accumulator) add(chunk openai.ChatCompletionStreamResponse) {
+	if chunk.Usage != nil {
+		a.res.PromptTokens, a.res.CompletionTokens = chunk.Usage.PromptTokens, chunk.Usage.CompletionTokens
+	}
+	for _, ch := range chunk.Choices {
+		if ch.Index != 0 {
+			continue // one choice is asked for
 		}
-		for _, ch := range chunk.Choices {
-			if ch.Index != 0 {
-				continue
+		d := ch.Delta
+		if !a.gotToken && (d.Content != "" || d.Refusal != "" || len(d.ToolCalls) > 0) {
+			a.gotToken = true
+			a.firstToken()
+		}
+		for _, text := range []string{d.Content, d.Refusal} {
+			if text != "" {
+				a.content.WriteString(text)
+				a.onDelta(text)
 			}
-			d := ch.Delta
-			if !got && (d.Content != "" || d.Refusal != "" || len(d.ToolCalls) > 0) {
-				got = true
-				firstToken()
+		}
+		for i, tc := range d.ToolCalls {
+			idx := i
+			if tc.Index != nil {
+				idx = *tc.Index
 			}
-			for _, text := range []string{d.Content, d.Refusal} {
-				if text != "" {
-					content.WriteString(text)
-					onDelta(text)
-				}
+			c := a.calls[idx]
+			if c == nil {
+				c = &ToolCall{}
+				a.calls[idx] = c
 			}
-			for i, tc := range d.ToolCalls {
-				idx := i
-				if tc.Index != nil {
-					idx = *tc.Index
-				}
-				c := calls[idx]
-				if c == nil {
-					c = &ToolCall{}
-					calls[idx] = c
-				}
-				c.ID += tc.ID
-				c.Name += tc.Function.Name
-				c.Arguments += tc.Function.Arguments
-			}
-			if ch.FinishReason != "" {
-				res.FinishReason = string(ch.FinishReason)
-			}
+			c.ID += tc.ID
+			c.Name += tc.Function.Name
+			c.Arguments += tc.Function.Arguments
+		}
+		if ch.FinishReason != "" {
+			a.res.FinishReason = string(ch.FinishReason)
 		}
 	}
-	res.Content = content.String()
-	idxs := make([]int, 0, len(calls))
-	for i := range calls {
+}
+
+// result is the answer, or ErrBadStream for a stream that ended without a
+// finish reason (truncated).
+func (a *accumulator) result() (ChatResult, error) {
+	if a.res.FinishReason == "" {
+		return ChatResult{}, fmt.Errorf("%w: ended without a finish reason", ErrBadStream)
+	}
+	res := a.res
+	res.Content = a.content.String()
+	idxs := make([]int, 0, len(a.calls))
+	for i := range a.calls {
 		idxs = append(idxs, i)
 	}
 	sort.Ints(idxs)
 	for _, i := range idxs {
-		res.ToolCalls = append(res.ToolCalls, *calls[i])
+		res.ToolCalls = append(res.ToolCalls, *a.calls[i])
 	}
 	return res, nil
 }
@@ -139,8 +154,8 @@ func classify(ctx, rctx context.Context, err error, rec *retryAfterRecord) error
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if errors.Is(err, ErrUnavailable) {
-		return err
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrRejected) {
+		return err // already classified
 	}
 	if cause := context.Cause(rctx); cause == errFirstByteTimeout || cause == errStreamTimeout {
 		return fmt.Errorf("%w: %w", ErrUnavailable, cause)
