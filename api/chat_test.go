@@ -199,3 +199,20 @@ func TestInvalidProposalIsNeverApplied(t *testing.T) {
 		t.Fatalf("the model is not told: %+v", last)
 	}
 }
+
+func TestChatIsRateLimitedPerUser(t *testing.T) {
+	h := newHarness(t, config.SQLite, options{devMode: true, chatLimit: 2})
+	token, _, _ := h.login("alice@example.com")
+	var cs struct{ ID string }
+	h.do("POST", "/api/chat/sessions", token, map[string]any{"sessionType": "onboarding"}).expect(t, 201).data(t, &cs)
+	path := "/api/chat/sessions/" + cs.ID + "/messages"
+	h.do("POST", path, token, map[string]string{"content": "hello"}).expect(t, 200)
+	h.do("POST", path, token, map[string]string{"content": "hello"}).expect(t, 200)
+	if e := h.do("POST", path, token, map[string]string{"content": "hello"}).expect(t, 429).env(t); e.Error.Code != "rate_limited" {
+		t.Fatalf("error %+v", e.Error)
+	}
+	other, _, _ := h.login("bob@example.com")
+	var cs2 struct{ ID string }
+	h.do("POST", "/api/chat/sessions", other, map[string]any{"sessionType": "onboarding"}).expect(t, 201).data(t, &cs2)
+	h.do("POST", "/api/chat/sessions/"+cs2.ID+"/messages", other, map[string]string{"content": "hello"}).expect(t, 200)
+}

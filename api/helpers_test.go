@@ -75,6 +75,7 @@ type options struct {
 	temporalDown bool
 	bodyLimit    int
 	provider     ai.Provider
+	chatLimit    int
 }
 
 func newHarness(t *testing.T, d config.Dialect, o options) *harness {
@@ -97,7 +98,7 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 	hub := events.NewHub(ctx, store, 0, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	store.SetNotifier(hub)
 	app := api.New(api.Options{
-		Workflows: wf, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx, AI: o.provider,
+		Workflows: wf, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx, AI: o.provider, ChatPerMinute: o.chatLimit,
 		Limits: api.StreamLimits{ConnectionsPerUser: 3, SubscriptionsPerConn: 2, AllowedOrigins: []string{"https://app.example.com"}},
 		Store: store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Registry: prometheus.NewRegistry(), DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",

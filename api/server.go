@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -46,6 +47,8 @@ type Options struct {
 	// AI answers chat; ChatHistoryTokens bounds the history sent to it.
 	AI                ai.Provider
 	ChatHistoryTokens int
+	// ChatPerMinute caps chat messages per user and minute on this instance (0: 30).
+	ChatPerMinute int
 }
 
 // Server holds the handlers' dependencies.
@@ -144,9 +147,24 @@ func New(o Options) *fiber.App {
 	r.Get("/chat/sessions", authed(s.listChatSessions)...)
 	r.Get("/chat/sessions/:id", authed(s.getChatSession)...)
 	r.Delete("/chat/sessions/:id", authed(s.deleteChatSession)...)
-	r.Post("/chat/sessions/:id/messages", authed(s.postChatMessage)...)
+	r.Post("/chat/sessions/:id/messages", s.requireAuth, perUserLimit(o.ChatPerMinute), s.postChatMessage)
 	r.Post("/chat/sessions/:id/proposals/:pid/apply", authed(s.applyProposal)...)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app
+}
+
+// perUserLimit bounds a costly route (AI calls) per user and minute, in this
+// instance's memory: with N instances a user gets at most N times the limit.
+func perUserLimit(perMinute int) fiber.Handler {
+	if perMinute <= 0 {
+		perMinute = 30
+	}
+	return limiter.New(limiter.Config{
+		Max: perMinute, Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string { return currentUserID(c) },
+		LimitReached: func(*fiber.Ctx) error {
+			return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "too many messages; try again in a minute"}
+		},
+	})
 }

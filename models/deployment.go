@@ -200,3 +200,13 @@ func (s *Store) TemplateByID(ctx context.Context, id string) (Template, error) {
 	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&t).Error
 	return t, translate("get template", err)
 }
+
+// StaleQueuedDeployments returns deployments still queued after olderThan:
+// their workflow may never have started (the API stopped between the insert
+// and the start), so the reconciler starts them again; starting is idempotent.
+func (s *Store) StaleQueuedDeployments(ctx context.Context, olderThan time.Time, limit int) ([]Deployment, error) {
+	var rows []Deployment
+	err := s.db.WithContext(ctx).Where("status = ? AND created_at < ?", DeployQueued, olderThan).
+		Order("created_at").Limit(limit).Find(&rows).Error
+	return rows, translate("stale deployments", err)
+}

@@ -52,14 +52,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	streamCtx, stopStreams := context.WithCancel(ctx)
 	defer stopStreams()
 	hub := startEvents(streamCtx, cfg, store, log)
+	wf := workflows.NewClient(tc)
+	go reconcileDeployments(streamCtx, store, wf, log, 30*time.Second, time.Minute)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := api.New(api.Options{
 		Store: store, Tokens: tokens, Logger: log, Registry: reg, DevMode: cfg.DevMode,
 		BodyLimit: cfg.BodyLimitBytes, Version: version,
-		Workflows: workflows.NewClient(tc), AppsBaseURL: cfg.AppsBaseURL,
+		Workflows: wf, AppsBaseURL: cfg.AppsBaseURL,
 		Hub: hub, Context: streamCtx,
-		AI: ai.New(aiConfig(cfg, 3), ai.NewMetrics(reg)), ChatHistoryTokens: cfg.ChatHistoryTokens,
+		AI: ai.New(aiConfig(cfg, 3), ai.NewMetrics(reg)), ChatHistoryTokens: cfg.ChatHistoryTokens, ChatPerMinute: cfg.ChatPerMinute,
 		Limits: api.StreamLimits{
 			ConnectionsPerUser: cfg.WSMaxConnectionsPerUser, SubscriptionsPerConn: cfg.WSMaxSubscriptions,
 			AllowedOrigins: cfg.AllowedOrigins(), AllowAnyLocalhostOrigin: cfg.DevMode,

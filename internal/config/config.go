@@ -69,6 +69,7 @@ type Config struct {
 	AIStreamTimeout   time.Duration `env:"AI_STREAM_TIMEOUT" envDefault:"5m"`
 	AIBreakerCooldown time.Duration `env:"AI_BREAKER_COOLDOWN" envDefault:"30s"`
 	ChatHistoryTokens int           `env:"CHAT_HISTORY_TOKENS" envDefault:"6000"`
+	ChatPerMinute     int           `env:"CHAT_RATE_PER_MINUTE" envDefault:"30"`
 
 	JWTSecret   string        `env:"JWT_SECRET"`
 	JWTIssuer   string        `env:"JWT_ISSUER" envDefault:"forgeai-platform"`
@@ -182,6 +183,9 @@ func (c Config) Validate() error {
 	}
 	if c.AIRequestTimeout <= 0 || c.AIStreamTimeout < c.AIRequestTimeout {
 		bad("AI_REQUEST_TIMEOUT/AI_STREAM_TIMEOUT", "must be positive with the stream timeout at least the request timeout")
+	}
+	if c.ChatPerMinute < 1 {
+		bad("CHAT_RATE_PER_MINUTE", "must be at least 1, got %d", c.ChatPerMinute)
 	}
 	if c.ChatHistoryTokens < 500 {
 		bad("CHAT_HISTORY_TOKENS", "must be at least 500, got %d", c.ChatHistoryTokens)
