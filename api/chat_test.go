@@ -137,7 +137,7 @@ func TestChatProposesAndApplies(t *testing.T) {
 
 		var detail struct {
 			Messages  []struct{ Role, Content string } `json:"messages"`
-			Proposals []struct{ Status string }      `json:"proposals"`
+			Proposals []struct{ Status string }        `json:"proposals"`
 		}
 		h.do("GET", "/api/chat/sessions/"+cs.ID, token, nil).expect(t, 200).data(t, &detail)
 		if len(detail.Messages) != 4 || detail.Messages[0].Role != "user" || detail.Messages[1].Role != "assistant" || len(detail.Proposals) != 1 {

@@ -143,4 +143,3 @@ func currentID(t *testing.T, h *harness, token string) string {
 	h.do("GET", "/api/user/profile", token, nil).expect(t, 200).data(t, &u)
 	return u.ID
 }
-

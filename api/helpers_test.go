@@ -100,7 +100,7 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 	app := api.New(api.Options{
 		Workflows: wf, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx, AI: o.provider, ChatPerMinute: o.chatLimit,
 		Limits: api.StreamLimits{ConnectionsPerUser: 3, SubscriptionsPerConn: 2, AllowedOrigins: []string{"https://app.example.com"}},
-		Store: store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Store:  store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Registry: prometheus.NewRegistry(), DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",
 		Checks: map[string]api.Checker{"database": fakeCheck{}, "temporal": fakeCheck{temporalErr}},
 	})

@@ -23,7 +23,9 @@ func TestOpenAIChatAndCodegen(t *testing.T) {
 	admin := s.login("admin@example.com")
 	projectID := admin.project("AI Clinic", "appointment-scheduler", nil)
 
-	var ready struct{ AI struct{ Provider, Model string } }
+	var ready struct {
+		AI struct{ Provider, Model string }
+	}
 	admin.call("GET", "/readyz", nil, 200, &ready)
 	if ready.AI.Provider != "openai" || ready.AI.Model != "fake-model" {
 		t.Fatalf("readyz ai = %+v", ready.AI)

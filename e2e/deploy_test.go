@@ -81,7 +81,7 @@ func (s *stack) login(email string) *apiClient {
 
 type deployment struct {
 	ID, Status, URL, PreviewURL, Error, ArtifactDigest, Kind string
-	Steps                                                   []struct {
+	Steps                                                    []struct {
 		Name, Status          string
 		StartedAt, FinishedAt *time.Time
 	}

@@ -95,7 +95,7 @@ func TestDevZeroSetupServesAndSurvivesRestart(t *testing.T) {
 	// A user's tour: login (first user is admin), templates, a project.
 	c := &apiClient{t: t, base: api}
 	var login struct {
-		Token string `json:"token"`
+		Token string                `json:"token"`
 		User  struct{ Role string } `json:"user"`
 	}
 	c.call("POST", "/api/auth/dev-login", map[string]string{"email": "dana@example.com", "name": "Dana"}, 200, &login)

@@ -160,4 +160,3 @@ func (r *eventsReport) writeText(w interface{ Write([]byte) (int, error) }) {
 	fmt.Fprintf(w, "target p95 < 50ms with no event missing: %s\n", r.LatencyOK)
 	fmt.Fprintf(w, "api RSS with %d idle WebSocket clients: %.1f MB (target < 150 MB: %s)\n", r.Clients, r.IdleRSSMB, r.RSSOK)
 }
-
