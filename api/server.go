@@ -111,11 +111,33 @@ func New(o Options) *fiber.App {
 	app.Use(s.accessLog())
 	app.Use(recover.New())
 
+	s.routes(app, o)
+	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return app
+}
+
+// perUserLimit bounds a costly route (AI calls) per user and minute, in this
+// instance's memory: with N instances a user gets at most N times the limit.
+func perUserLimit(perMinute int) fiber.Handler {
+	if perMinute <= 0 {
+		perMinute = 30
+	}
+	return limiter.New(limiter.Config{
+		Max: perMinute, Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string { return currentUserID(c) },
+		LimitReached: func(*fiber.Ctx) error {
+			return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "too many messages; try again in a minute"}
+		},
+	})
+}
+
+// routes registers every endpoint. Authentication is per route, not a group
+// middleware, so unknown paths stay 404.
+func (s *Server) routes(app *fiber.App, o Options) {
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})))
 
-	// Authentication is per route, not a group middleware, so unknown paths stay 404.
 	authed := func(h fiber.Handler) []fiber.Handler { return []fiber.Handler{s.requireAuth, h} }
 	r := app.Group("/api")
 	if s.devMode {
@@ -149,22 +171,4 @@ func New(o Options) *fiber.App {
 	r.Delete("/chat/sessions/:id", authed(s.deleteChatSession)...)
 	r.Post("/chat/sessions/:id/messages", s.requireAuth, perUserLimit(o.ChatPerMinute), s.postChatMessage)
 	r.Post("/chat/sessions/:id/proposals/:pid/apply", authed(s.applyProposal)...)
-
-	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
-	return app
-}
-
-// perUserLimit bounds a costly route (AI calls) per user and minute, in this
-// instance's memory: with N instances a user gets at most N times the limit.
-func perUserLimit(perMinute int) fiber.Handler {
-	if perMinute <= 0 {
-		perMinute = 30
-	}
-	return limiter.New(limiter.Config{
-		Max: perMinute, Expiration: time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string { return currentUserID(c) },
-		LimitReached: func(*fiber.Ctx) error {
-			return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "too many messages; try again in a minute"}
-		},
-	})
 }
