@@ -88,12 +88,19 @@ func requireDeployPermission(c *fiber.Ctx) error {
 	return nil
 }
 
-func (s *Server) deployProject(c *fiber.Ctx) error {
-	projectID, err := uuidParam(c, "id")
-	if err != nil {
-		return err
+// deployTarget reads the project id and the optional Idempotency-Key.
+func deployTarget(c *fiber.Ctx) (projectID, key string, err error) {
+	if projectID, err = uuidParam(c, "id"); err != nil {
+		return "", "", err
 	}
-	key, err := idempotencyKey(c)
+	if key, err = idempotencyKey(c); err != nil {
+		return "", "", err
+	}
+	return projectID, key, nil
+}
+
+func (s *Server) deployProject(c *fiber.Ctx) error {
+	projectID, key, err := deployTarget(c)
 	if err != nil {
 		return err
 	}
@@ -129,11 +136,7 @@ type rollbackRequest struct {
 }
 
 func (s *Server) rollbackProject(c *fiber.Ctx) error {
-	projectID, err := uuidParam(c, "id")
-	if err != nil {
-		return err
-	}
-	key, err := idempotencyKey(c)
+	projectID, key, err := deployTarget(c)
 	if err != nil {
 		return err
 	}
