@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 )
 
-//go:embed templates
+//go:embed templates base
 var builtin embed.FS
 
 // Names of the files that make up a template directory.
@@ -47,7 +47,15 @@ func Load() ([]Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
-	return LoadFS(sub)
+	base, err := fs.Sub(builtin, "base")
+	if err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	shared, err := readScaffold(base, ".", "")
+	if err != nil {
+		return nil, fmt.Errorf("load catalog: shared files: %w", err)
+	}
+	return loadFS(sub, shared)
 }
 
 // LoadFS reads a catalog laid out like the built-in one: one directory per
@@ -56,7 +64,11 @@ func Load() ([]Template, error) {
 // (industry, compliance tags, schema compiles, defaults valid, scaffold
 // present); a failing entry fails the whole load with ErrInvalidTemplate or
 // ErrInvalidSchema. The result is sorted by slug.
-func LoadFS(fsys fs.FS) ([]Template, error) {
+func LoadFS(fsys fs.FS) ([]Template, error) { return loadFS(fsys, nil) }
+
+// loadFS loads the catalog, adding the shared files (the built-in base.css)
+// to every scaffold.
+func loadFS(fsys fs.FS, shared []File) ([]Template, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("load catalog: %w", err)
@@ -66,7 +78,7 @@ func LoadFS(fsys fs.FS) ([]Template, error) {
 		if !e.IsDir() {
 			continue
 		}
-		t, err := loadTemplate(fsys, e.Name())
+		t, err := loadTemplate(fsys, e.Name(), shared)
 		if err != nil {
 			return nil, fmt.Errorf("load catalog: template %q: %w", e.Name(), err)
 		}
@@ -76,7 +88,7 @@ func LoadFS(fsys fs.FS) ([]Template, error) {
 	return templates, nil
 }
 
-func loadTemplate(fsys fs.FS, dir string) (Template, error) {
+func loadTemplate(fsys fs.FS, dir string, shared []File) (Template, error) {
 	meta, err := readMetadata(fsys, dir)
 	if err != nil {
 		return Template{}, err
@@ -91,10 +103,17 @@ func loadTemplate(fsys fs.FS, dir string) (Template, error) {
 	if err := checkSchema(rawSchema); err != nil {
 		return Template{}, err
 	}
-	scaffold, err := readScaffold(fsys, path.Join(dir, scaffoldDir))
+	scaffold, err := readScaffold(fsys, path.Join(dir, scaffoldDir), scaffoldRoot)
 	if err != nil {
 		return Template{}, err
 	}
+	for _, f := range shared {
+		if slices.ContainsFunc(scaffold, func(own File) bool { return own.Path == f.Path }) {
+			return Template{}, fmt.Errorf("%s/%s would hide the shared file of that name: %w", scaffoldDir, f.Path, ErrInvalidTemplate)
+		}
+		scaffold = append(scaffold, f)
+	}
+	slices.SortFunc(scaffold, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	t := Template{
 		Slug:        meta.Slug,
 		Name:        meta.Name,
@@ -181,7 +200,8 @@ func checkSchema(raw []byte) error {
 	return nil
 }
 
-func readScaffold(fsys fs.FS, root string) ([]File, error) {
+// readScaffold reads every file under root; required, when set, must be among them.
+func readScaffold(fsys fs.FS, root, required string) ([]File, error) {
 	var files []File
 	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -194,7 +214,7 @@ func readScaffold(fsys fs.FS, root string) ([]File, error) {
 		if err != nil {
 			return err
 		}
-		rel := strings.TrimPrefix(p, root+"/")
+		rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
 		if !utf8.Valid(content) {
 			return fmt.Errorf("%s is not UTF-8 text", rel)
 		}
@@ -205,8 +225,8 @@ func readScaffold(fsys fs.FS, root string) ([]File, error) {
 		return nil, fmt.Errorf("read %s: %w: %w", scaffoldDir, ErrInvalidTemplate, err)
 	}
 	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-	if !slices.ContainsFunc(files, func(f File) bool { return f.Path == scaffoldRoot }) {
-		return nil, fmt.Errorf("%s has no %s: %w", scaffoldDir, scaffoldRoot, ErrInvalidTemplate)
+	if required != "" && !slices.ContainsFunc(files, func(f File) bool { return f.Path == required }) {
+		return nil, fmt.Errorf("%s has no %s: %w", scaffoldDir, required, ErrInvalidTemplate)
 	}
 	return files, nil
 }

@@ -50,7 +50,7 @@ func TestScaffoldRendersWithDefaults(t *testing.T) {
 			for _, f := range tpl.Scaffold {
 				rendered[f.Path] = renderScaffold(t, tpl, f, defaults)
 			}
-			for _, path := range []string{"index.html", "styles.css", "app.js"} {
+			for _, path := range []string{"index.html", "base.css", "styles.css", "app.js"} {
 				if _, ok := rendered[path]; !ok {
 					t.Errorf("scaffold lacks %s", path)
 				}
@@ -59,8 +59,8 @@ func TestScaffoldRendersWithDefaults(t *testing.T) {
 			if !strings.Contains(rendered["index.html"], "<title>"+appName+"</title>") {
 				t.Errorf("index.html does not show the default appName %q in its title", appName)
 			}
-			if !strings.Contains(rendered["styles.css"], defaults["primaryColor"].(string)) {
-				t.Errorf("styles.css does not use primaryColor")
+			if !strings.Contains(rendered["base.css"], defaults["primaryColor"].(string)) {
+				t.Errorf("base.css does not use primaryColor")
 			}
 			for path, out := range rendered {
 				for _, bad := range []string{"<no value>", "<nil>", "%!"} {
@@ -73,8 +73,8 @@ func TestScaffoldRendersWithDefaults(t *testing.T) {
 				}
 			}
 			html := rendered["index.html"]
-			if !strings.Contains(html, `<script src="app.js" defer></script>`) || !strings.Contains(html, `href="styles.css"`) {
-				t.Error("index.html must load app.js and styles.css")
+			if !strings.Contains(html, `<script src="app.js" defer></script>`) || !strings.Contains(html, `href="styles.css"`) || !strings.Contains(html, `href="base.css"`) {
+				t.Error("index.html must load app.js, base.css and styles.css")
 			}
 			for name, re := range map[string]*regexp.Regexp{"inline script": inlineScript, "inline event handler": inlineHandler, "inline style": inlineStyle} {
 				if loc := re.FindStringIndex(html); loc != nil {

@@ -139,7 +139,7 @@ func TestConfigurationReachesTheApp(t *testing.T) {
 		}}, "app.js", []string{`label: "Favourite Colour"`}},
 		{"markup escaped in html", map[string]any{"appName": hostile}, "index.html", []string{"&lt;script&gt;alert(1)&lt;/script&gt;"}},
 		{"markup escaped in js", map[string]any{"appName": hostile}, "app.js", []string{`\u003Cscript\u003E`}},
-		{"colour in styles", map[string]any{"primaryColor": "#123ABC"}, "styles.css", []string{"--primary: #123ABC;"}},
+		{"colour in styles", map[string]any{"primaryColor": "#123ABC"}, "base.css", []string{"--primary: #123ABC;"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
