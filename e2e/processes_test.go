@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os/exec"
@@ -44,7 +45,8 @@ func TestProductionProcesses(t *testing.T) {
 		}
 	}
 
-	w := start(t, env, "worker", "-queues", "platform,deploy", "-concurrency", "4")
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	w := start(t, append(env, "WORKER_METRICS_ADDR="+metricsAddr), "worker", "-queues", "platform,deploy", "-concurrency", "4")
 	api := start(t, env, "api")
 	base := "http://" + api.waitLog(regexp.MustCompile(`"msg":"api listening","api":"([0-9.:]+)"`), 30*time.Second)
 	waitReady(t, base, 30*time.Second)
@@ -76,6 +78,11 @@ func TestProductionProcesses(t *testing.T) {
 			t.Fatalf("worker did not register search attributes: %v", err)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+
+	w.waitLog(regexp.MustCompile(`"msg":"worker metrics listening"`), 10*time.Second)
+	if code, _, body := fetch(t, "http://"+metricsAddr+"/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {
+		t.Fatalf("worker metrics: %d", code)
 	}
 
 	api.stop(syscall.SIGTERM, 30*time.Second)

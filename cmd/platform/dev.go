@@ -66,7 +66,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return serve(gctx, cfg, log, ln, store, arts, tc) })
 	g.Go(func() error {
-		return worker.Run(gctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts)))
+		return worker.Run(gctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts, nil)))
 	})
 	err = g.Wait()
 	fmt.Fprintln(stdout, "platform dev stopped")

@@ -26,13 +26,13 @@ func openArtifacts(cfg config.Config) (*artifacts.FS, error) {
 
 // deploymentActivities wires the pipeline's dependencies. Code generation uses
 // OpenAI when OPENAI_API_KEY is set, the offline provider otherwise.
-func deploymentActivities(cfg config.Config, store *models.Store, arts artifacts.Store) *activities.Deployment {
+func deploymentActivities(cfg config.Config, store *models.Store, arts artifacts.Store, m *ai.Metrics) *activities.Deployment {
 	fetch := cfg.AppsInternalURL
 	if fetch == "" {
 		fetch = cfg.AppsBaseURL
 	}
 	return &activities.Deployment{
-		Store: store, Artifacts: arts, Provider: ai.New(aiConfig(cfg, 1), nil), Limits: build.DefaultLimits(),
+		Store: store, Artifacts: arts, Provider: ai.New(aiConfig(cfg, 1), m), Limits: build.DefaultLimits(),
 		AppsBaseURL: cfg.AppsBaseURL, AppsFetch: fetch,
 		HTTP: &http.Client{Timeout: 10 * time.Second},
 	}

@@ -7,9 +7,12 @@ import (
 	"io"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
+	"github.com/forgeai/platform/internal/ai"
 	"github.com/forgeai/platform/worker"
 	"github.com/forgeai/platform/workflows"
 )
@@ -54,5 +57,13 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return worker.Run(ctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts)))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := ai.NewMetrics(reg)
+	if cfg.WorkerMetricsAddr != "" {
+		if err := serveMetrics(ctx, cfg.WorkerMetricsAddr, reg, log); err != nil {
+			return err
+		}
+	}
+	return worker.Run(ctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts, metrics)))
 }

@@ -51,6 +51,8 @@ type Config struct {
 	// WorkerQueues lists the task queues this worker polls.
 	WorkerQueues      []string `env:"WORKER_QUEUES" envDefault:"platform,deploy" envSeparator:","`
 	WorkerConcurrency int      `env:"WORKER_CONCURRENCY" envDefault:"16"`
+	// WorkerMetricsAddr, when set, serves the worker's /metrics (AI calls, Go runtime).
+	WorkerMetricsAddr string `env:"WORKER_METRICS_ADDR"`
 
 	// WSAllowedOrigins may open WebSockets; empty means the origin of PUBLIC_URL.
 	WSAllowedOrigins        []string `env:"WS_ALLOWED_ORIGINS" envSeparator:","`
