@@ -47,6 +47,10 @@ type Options struct {
 	// AI answers chat; ChatHistoryTokens bounds the history sent to it.
 	AI                ai.Provider
 	ChatHistoryTokens int
+	// Approvals runs approval workflows; their escalation delay and timeout.
+	Approvals             Approvals
+	ApprovalEscalateAfter time.Duration
+	ApprovalTimeout       time.Duration
 	// ChatPerMinute caps chat messages per user and minute on this instance (0: 30).
 	ChatPerMinute int
 }
@@ -73,6 +77,10 @@ type Server struct {
 
 	ai         ai.Provider
 	chatBudget int
+
+	approvals        Approvals
+	approvalEscalate time.Duration
+	approvalTimeout  time.Duration
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -82,6 +90,10 @@ func New(o Options) *fiber.App {
 		metrics: newHTTPMetrics(o.Registry), validate: newValidator(), devMode: o.DevMode, version: o.Version,
 		workflows: o.Workflows, appsBaseURL: o.AppsBaseURL,
 		hub: o.Hub, limits: o.Limits, ctx: o.Context, ai: o.AI, chatBudget: o.ChatHistoryTokens,
+		approvals: o.Approvals, approvalEscalate: o.ApprovalEscalateAfter, approvalTimeout: o.ApprovalTimeout,
+	}
+	if s.approvalTimeout <= 0 {
+		s.approvalTimeout = 72 * time.Hour
 	}
 	if s.ai == nil {
 		s.ai = ai.NewOffline()
@@ -165,6 +177,11 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	r.Post("/projects/:id/rollback", authed(s.rollbackProject)...)
 	r.Get("/deployments/:id", authed(s.getDeployment)...)
 	r.Post("/deployments/:id/cancel", authed(s.cancelDeployment)...)
+	r.Post("/user/role-requests", authed(s.requestRole)...)
+	r.Get("/approvals", authed(s.listApprovals)...)
+	r.Get("/approvals/:id", authed(s.getApproval)...)
+	r.Post("/approvals/:id/approve", authed(s.approveApproval)...)
+	r.Post("/approvals/:id/reject", authed(s.rejectApproval)...)
 	r.Post("/chat/sessions", authed(s.createChatSession)...)
 	r.Get("/chat/sessions", authed(s.listChatSessions)...)
 	r.Get("/chat/sessions/:id", authed(s.getChatSession)...)

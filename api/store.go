@@ -42,6 +42,10 @@ type Store interface {
 	ListChatProposals(ctx context.Context, sessionID string) ([]models.ChatProposal, error)
 	ApplyProposal(ctx context.Context, ownerID, sessionID, proposalID, projectID string, configuration map[string]any) (models.Project, error)
 	MarkProposalInvalid(ctx context.Context, proposalID string, errs []map[string]string) error
+
+	CreateApproval(ctx context.Context, a models.Approval) (models.Approval, error)
+	GetApproval(ctx context.Context, id string) (models.Approval, error)
+	ListApprovals(ctx context.Context, f models.ApprovalFilter) ([]models.Approval, int64, error)
 }
 
 var _ Store = (*models.Store)(nil)

@@ -141,6 +141,8 @@ func (s *Store) StreamOwner(ctx context.Context, stream string) (string, error) 
 			Joins("JOIN deployments ON deployments.project_id = projects.id").Where("deployments.id = ?", id).Take(&owner).Error
 	case "user":
 		return id, nil
+	case "approval":
+		err = db.Model(&Approval{}).Select("requester_id AS owner_id").Where("id = ?", id).Take(&owner).Error
 	case "chat":
 		err = db.Model(&ChatSession{}).Select("user_id AS owner_id").Where("id = ?", id).Take(&owner).Error
 	default:

@@ -56,3 +56,39 @@ func (w *Client) CancelDeployment(ctx context.Context, deploymentID string) erro
 	}
 	return nil
 }
+
+// StartApproval starts the approval's workflow under approval-<id>.
+func (w *Client) StartApproval(ctx context.Context, in ApprovalInput) error {
+	_, err := w.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       ApprovalWorkflowID(in.ApprovalID),
+		TaskQueue:                PlatformQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			ApprovalTypeKey.ValueSet(in.Type), ApprovalStatusKey.ValueSet(ApprovalPending), RequesterKey.ValueSet(in.RequesterID),
+		),
+	}, ApprovalWorkflowName, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		return fmt.Errorf("start approval workflow: %w", err)
+	}
+	return nil
+}
+
+// Decide sends the decide update and waits for it to complete. A refused
+// decision comes back as a *temporal.ApplicationError whose type says why
+// (ErrTypeNotEligible, ErrTypeConflict, ErrTypeBadDecision).
+func (w *Client) Decide(ctx context.Context, approvalID string, req DecideRequest) (ApprovalState, error) {
+	h, err := w.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: ApprovalWorkflowID(approvalID), UpdateName: UpdateDecide,
+		Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return ApprovalState{}, fmt.Errorf("decide: %w", err)
+	}
+	var st ApprovalState
+	if err := h.Get(ctx, &st); err != nil {
+		return ApprovalState{}, fmt.Errorf("decide: %w", err)
+	}
+	return st, nil
+}

@@ -15,6 +15,7 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/forgeai/platform/activities"
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/internal/devstack"
 	"github.com/forgeai/platform/worker"
@@ -66,7 +67,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return serve(gctx, cfg, log, ln, store, arts, tc) })
 	g.Go(func() error {
-		return worker.Run(gctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts, nil)))
+		return worker.Run(gctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts, nil), &activities.Approvals{Store: store}))
 	})
 	err = g.Wait()
 	fmt.Fprintln(stdout, "platform dev stopped")

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
+	"github.com/forgeai/platform/activities"
 	"github.com/forgeai/platform/internal/ai"
 	"github.com/forgeai/platform/worker"
 	"github.com/forgeai/platform/workflows"
@@ -65,5 +66,5 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 	}
-	return worker.Run(ctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts, metrics)))
+	return worker.Run(ctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts, metrics), &activities.Approvals{Store: store}))
 }

@@ -51,6 +51,9 @@ type Config struct {
 	// WorkerQueues lists the task queues this worker polls.
 	WorkerQueues      []string `env:"WORKER_QUEUES" envDefault:"platform,deploy" envSeparator:","`
 	WorkerConcurrency int      `env:"WORKER_CONCURRENCY" envDefault:"16"`
+	// ApprovalEscalateAfter widens an approval to admins; ApprovalTimeout expires it.
+	ApprovalEscalateAfter time.Duration `env:"APPROVAL_ESCALATE_AFTER" envDefault:"24h"`
+	ApprovalTimeout       time.Duration `env:"APPROVAL_TIMEOUT" envDefault:"72h"`
 	// WorkerMetricsAddr, when set, serves the worker's /metrics (AI calls, Go runtime).
 	WorkerMetricsAddr string `env:"WORKER_METRICS_ADDR"`
 
@@ -185,6 +188,9 @@ func (c Config) Validate() error {
 	}
 	if c.AIRequestTimeout <= 0 || c.AIStreamTimeout < c.AIRequestTimeout {
 		bad("AI_REQUEST_TIMEOUT/AI_STREAM_TIMEOUT", "must be positive with the stream timeout at least the request timeout")
+	}
+	if c.ApprovalTimeout < time.Minute || c.ApprovalEscalateAfter < 0 {
+		bad("APPROVAL_TIMEOUT/APPROVAL_ESCALATE_AFTER", "the timeout must be at least 1m and the escalation delay not negative")
 	}
 	if c.ChatPerMinute < 1 {
 		bad("CHAT_RATE_PER_MINUTE", "must be at least 1, got %d", c.ChatPerMinute)

@@ -1,0 +1,170 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Approval is a row of approvals.
+type Approval struct {
+	ID            string
+	Type          string
+	SubjectID     string
+	RequesterID   string
+	EligibleRoles JSON[[]string]
+	EligibleUsers JSON[[]string]
+	Required      int
+	Decisions     JSON[json.RawMessage]
+	Ignored       JSON[json.RawMessage]
+	Status        string
+	Reason        string
+	Escalated     bool
+	WorkflowID    string
+	Payload       JSON[map[string]any]
+	Deadline      time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ResolvedAt    *time.Time
+}
+
+// ApprovalStream names an approval's stream.
+func ApprovalStream(id string) string { return "approval:" + id }
+
+// CreateApproval stores a pending approval; its workflow id is approval-<id>.
+func (s *Store) CreateApproval(ctx context.Context, a Approval) (Approval, error) {
+	a.ID = newID()
+	a.WorkflowID = "approval-" + a.ID
+	a.Status = "pending"
+	a.Decisions, a.Ignored = NewJSON(json.RawMessage("[]")), NewJSON(json.RawMessage("[]"))
+	if a.EligibleUsers.V == nil {
+		a.EligibleUsers = NewJSON([]string{})
+	}
+	err := s.db.WithContext(ctx).Create(&a).Error
+	return a, translate("create approval", err)
+}
+
+// GetApproval returns an approval by id.
+func (s *Store) GetApproval(ctx context.Context, id string) (Approval, error) {
+	var a Approval
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&a).Error
+	return a, translate("get approval", err)
+}
+
+// ApprovalFilter narrows ListApprovals.
+type ApprovalFilter struct {
+	Status      string
+	Type        string
+	RequesterID string // only requests of this user
+	NotFrom     string // exclude requests of this user
+	Page        Page
+}
+
+// ListApprovals returns a page of approvals, newest first, and the total.
+func (s *Store) ListApprovals(ctx context.Context, f ApprovalFilter) ([]Approval, int64, error) {
+	q := s.db.WithContext(ctx).Model(&Approval{})
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Type != "" {
+		q = q.Where("type = ?", f.Type)
+	}
+	if f.RequesterID != "" {
+		q = q.Where("requester_id = ?", f.RequesterID)
+	}
+	if f.NotFrom != "" {
+		q = q.Where("requester_id <> ?", f.NotFrom)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count approvals: %w", err)
+	}
+	var rows []Approval
+	err := q.Order("created_at DESC, id DESC").Limit(f.Page.Size).Offset(f.Page.offset()).Find(&rows).Error
+	return rows, total, translate("list approvals", err)
+}
+
+// ApprovalUpdate is the state the approval workflow reports.
+type ApprovalUpdate struct {
+	Status    string
+	Reason    string
+	Escalated bool
+	Decisions json.RawMessage
+	Ignored   json.RawMessage
+	Event     string
+}
+
+// SyncApproval stores the workflow's view of the approval and appends the
+// event to approval:<id>; a resolution also notifies the requester.
+func (s *Store) SyncApproval(ctx context.Context, id string, u ApprovalUpdate) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
+		var a Approval
+		if err := lockRow(tx, s.dialect).Where("id = ?", id).Take(&a).Error; err != nil {
+			return err
+		}
+		upd := map[string]any{"status": u.Status, "reason": u.Reason, "escalated": u.Escalated,
+			"decisions": string(u.Decisions), "ignored": string(u.Ignored), "updated_at": time.Now().UTC()}
+		if u.Status != "pending" && a.ResolvedAt == nil {
+			upd["resolved_at"] = time.Now().UTC()
+		}
+		if err := tx.Model(&Approval{}).Where("id = ?", id).Updates(upd).Error; err != nil {
+			return err
+		}
+		data := map[string]any{"approvalId": id, "type": a.Type, "status": u.Status, "reason": u.Reason,
+			"escalated": u.Escalated, "decisions": u.Decisions, "ignored": u.Ignored}
+		if err := s.emit(tx, ev, ApprovalStream(id), u.Event, data); err != nil {
+			return err
+		}
+		if u.Event == "approval.resolved" || u.Event == "approval.requested" {
+			return s.emit(tx, ev, UserStream(a.RequesterID), "notification", map[string]any{
+				"kind": u.Event, "approvalId": id, "type": a.Type, "status": u.Status, "reason": u.Reason,
+			})
+		}
+		return nil
+	})
+	return translate("sync approval", err)
+}
+
+// FindUser finds a user by email (case-insensitive) or id.
+func (s *Store) FindUser(ctx context.Context, email, id string) (User, error) {
+	var u User
+	q := s.db.WithContext(ctx)
+	switch {
+	case email != "":
+		q = q.Where("email = ?", strings.ToLower(strings.TrimSpace(email)))
+	case isUUID(id):
+		q = q.Where("id = ?", id)
+	default:
+		return User{}, fmt.Errorf("find user: %w", ErrNotFound)
+	}
+	err := q.Take(&u).Error
+	return u, translate("find user", err)
+}
+
+// ApplyApproval carries out an approved request. For a role change it sets
+// the requested role (idempotent). Other types are applied by their owners.
+func (s *Store) ApplyApproval(ctx context.Context, approvalID string) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
+		var a Approval
+		if err := tx.Where("id = ?", approvalID).Take(&a).Error; err != nil {
+			return err
+		}
+		if a.Type != "user_role_change" {
+			return nil
+		}
+		role, _ := a.Payload.V["role"].(string)
+		if role != RoleBusinessUser && role != RoleTechnicalUser && role != RoleAdmin {
+			return errors.New("role change without a valid role")
+		}
+		if err := tx.Model(&User{}).Where("id = ?", a.SubjectID).Updates(map[string]any{"role": role, "updated_at": time.Now().UTC()}).Error; err != nil {
+			return err
+		}
+		return s.emit(tx, ev, UserStream(a.SubjectID), "user.role_changed", map[string]any{"role": role, "approvalId": a.ID})
+	})
+	return translate("apply approval", err)
+}
