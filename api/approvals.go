@@ -233,8 +233,11 @@ func decisionError(err error, a models.Approval) error {
 		}
 		code := map[int]string{fiber.StatusForbidden: "forbidden", fiber.StatusConflict: "conflict", fiber.StatusBadRequest: "bad_request"}[status]
 		return &Error{Status: status, Code: code, Message: appErr.Message()}
-	case errors.As(err, &notFound), a.Status != "pending":
+	case a.Status != "pending":
 		return &Error{Status: fiber.StatusConflict, Code: "conflict", Message: "the request is already " + a.Status}
+	case errors.As(err, &notFound):
+		// The workflow has not started yet (a deployment starts it a moment after the request).
+		return &Error{Status: fiber.StatusConflict, Code: "not_ready", Message: "the approval is not open for decisions yet; try again in a moment"}
 	}
 	return err
 }

@@ -40,6 +40,7 @@ type deploymentResponse struct {
 	SourceDigest   string         `json:"sourceDigest"`
 	ArtifactDigest string         `json:"artifactDigest"`
 	URL            string         `json:"url"`
+	ApprovalID     *string        `json:"approvalId"`
 	PreviewURL     string         `json:"previewUrl"`
 	Error          string         `json:"error"`
 	Steps          []stepResponse `json:"steps"`
@@ -56,7 +57,7 @@ func (s *Server) toDeployment(d models.Deployment) deploymentResponse {
 	r := deploymentResponse{
 		ID: d.ID, ProjectID: d.ProjectID, Seq: d.Seq, Kind: d.Kind, RollbackOf: d.RollbackOf, Status: d.Status,
 		RequestedBy: d.RequestedBy, WorkflowID: d.WorkflowID, SourceDigest: d.SourceDigest,
-		ArtifactDigest: d.ArtifactDigest, URL: d.URL, Error: d.Error, Steps: steps,
+		ArtifactDigest: d.ArtifactDigest, URL: d.URL, ApprovalID: d.ApprovalID, Error: d.Error, Steps: steps,
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, FinishedAt: d.FinishedAt,
 	}
 	if d.ArtifactDigest != "" {
@@ -78,8 +79,7 @@ func idempotencyKey(c *fiber.Ctx) (string, error) {
 	return strings.Clone(k), nil
 }
 
-// requireDeployPermission: deployments by users without deploy:project will
-// go through an approval; until that workflow exists they are refused.
+// requireDeployPermission guards rollbacks, which need deploy:project.
 func requireDeployPermission(c *fiber.Ctx) error {
 	if !auth.Can(currentUser(c).Role, auth.DeployProject) {
 		return &Error{Status: fiber.StatusForbidden, Code: "forbidden",
@@ -109,9 +109,6 @@ func (s *Server) deployProject(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := requireDeployPermission(c); err != nil {
-		return err
-	}
 	t, err := s.store.TemplateForProject(ctx, p.TemplateID)
 	if isNotFound(err) {
 		return unprocessable("the project's template is no longer published")
@@ -122,13 +119,46 @@ func (s *Server) deployProject(c *fiber.Ctx) error {
 	if _, err := s.checkConfiguration(t, p.Configuration.V); err != nil {
 		return err
 	}
+	// Without deploy:project the deployment waits for an approval by a
+	// technical user or an admin.
+	needsApproval := !auth.Can(user.Role, auth.DeployProject)
 	d, _, err := s.store.CreateDeployment(ctx, models.NewDeployment{
 		ProjectID: p.ID, OwnerID: user.ID, RequestedBy: user.ID, IdempotencyKey: key, Kind: models.KindDeploy,
+		NeedsApproval: needsApproval,
 	})
 	if err != nil {
 		return deploymentConflict(err)
 	}
-	return s.startDeployment(c, d, workflows.DeploymentInput{DeploymentID: d.ID, ProjectID: p.ID, OwnerID: user.ID})
+	in := workflows.DeploymentInput{DeploymentID: d.ID, ProjectID: p.ID, OwnerID: user.ID}
+	if needsApproval {
+		if in.ApprovalID, err = s.deploymentApproval(ctx, d, user.ID); err != nil {
+			return err
+		}
+		d.ApprovalID = &in.ApprovalID
+		in.ApprovalEscalateAfter, in.ApprovalTimeout = s.approvalEscalate, s.approvalTimeout
+	}
+	return s.startDeployment(c, d, in)
+}
+
+// deploymentApproval returns the approval the deployment waits for, creating
+// it on the first request (a retried request finds it linked already).
+func (s *Server) deploymentApproval(ctx context.Context, d models.Deployment, requester string) (string, error) {
+	if d.ApprovalID != nil {
+		return *d.ApprovalID, nil
+	}
+	a, err := s.store.CreateApproval(ctx, models.Approval{
+		Type: "project_deployment", SubjectID: d.ID, RequesterID: requester,
+		EligibleRoles: models.NewJSON([]string{models.RoleTechnicalUser, models.RoleAdmin}), Required: 1,
+		Payload:  models.NewJSON(map[string]any{"projectId": d.ProjectID, "deploymentId": d.ID}),
+		Deadline: time.Now().UTC().Add(s.approvalTimeout),
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := s.store.SetDeploymentApproval(ctx, d.ID, a.ID); err != nil {
+		return "", err
+	}
+	return a.ID, nil
 }
 
 type rollbackRequest struct {

@@ -82,7 +82,19 @@ func TestDeployRefusals(t *testing.T) {
 		tpl := h.templateBySlug("patient-intake")
 		var own projectOut
 		h.do("POST", "/api/projects", business, map[string]any{"name": "Mine", "templateId": tpl.ID}).expect(t, 201).data(t, &own)
-		h.do("POST", "/api/projects/"+own.ID+"/deployments", business, nil).expect(t, 403)
+		// A business user's deployment waits for an approval instead.
+		var pending struct {
+			Status     string  `json:"status"`
+			ApprovalID *string `json:"approvalId"`
+		}
+		h.do("POST", "/api/projects/"+own.ID+"/deployments", business, nil).expect(t, 202).data(t, &pending)
+		if pending.Status != "pending_approval" || pending.ApprovalID == nil {
+			t.Fatalf("business user's deployment: %+v", pending)
+		}
+		if st := h.workflows.starts(); len(st) != 1 || st[0].ApprovalID != *pending.ApprovalID {
+			t.Fatalf("workflow input %+v", st)
+		}
+		h.workflows.started = nil
 		h.do("POST", "/api/projects/"+p.ID+"/deployments", admin, nil, "Idempotency-Key", "has spaces").expectField(t, 400, "Idempotency-Key")
 
 		// A configuration that no longer validates: 422 with field errors, nothing started.

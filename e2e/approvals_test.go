@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -92,4 +94,72 @@ func TestRoleChangeApprovalThroughAPIAndCLI(t *testing.T) {
 	if profile.Role != "technical_user" {
 		t.Fatalf("a rejected request changed the role to %q", profile.Role)
 	}
+}
+
+// TestBusinessUserDeploymentWaitsForApproval: the deployment pauses in
+// pending_approval until an admin approves over the API, then runs; a second
+// one is rejected and ends rejected with the reason.
+func TestBusinessUserDeploymentWaitsForApproval(t *testing.T) {
+	s := newStack(t)
+	s.worker("platform,deploy")
+	admin := s.login("admin@example.com")
+	biz := s.login("biz@example.com")
+	projectID := biz.project("Needs Approval", "returns-management", map[string]any{"appName": "Approved Returns"})
+
+	var d struct {
+		ID, Status string
+		ApprovalID *string
+	}
+	biz.call("POST", "/api/projects/"+projectID+"/deployments", nil, 202, &d)
+	if d.Status != "pending_approval" || d.ApprovalID == nil {
+		t.Fatalf("deployment %+v", d)
+	}
+	waitApprovalOpen(t, admin, *d.ApprovalID)
+	biz.call("POST", "/api/approvals/"+*d.ApprovalID+"/approve", map[string]string{}, 403, nil)
+	admin.call("POST", "/api/approvals/"+*d.ApprovalID+"/approve", map[string]string{"comment": "ship it"}, 200, nil)
+	done := biz.waitStatus(d.ID, 60*time.Second, "deployed", "failed")
+	if done.Status != "deployed" || len(done.Steps) != 5 || done.Steps[0].Name != "approval" {
+		t.Fatalf("approved deployment %+v", done)
+	}
+	recordHistory(t, s.temporal.Address(), "deployment-"+d.ID, "deployment_approved")
+	recordHistory(t, s.temporal.Address(), "approval-"+*d.ApprovalID, "approval_approved")
+
+	biz.call("PATCH", "/api/projects/"+projectID, map[string]any{"configuration": map[string]any{"appName": "Second Try"}}, 200, nil)
+	biz.call("POST", "/api/projects/"+projectID+"/deployments", nil, 202, &d)
+	waitApprovalOpen(t, admin, *d.ApprovalID)
+	admin.call("POST", "/api/approvals/"+*d.ApprovalID+"/reject", map[string]string{"reason": "freeze until Monday"}, 200, nil)
+	rejected := biz.waitStatus(d.ID, 30*time.Second, "rejected")
+	if !strings.Contains(rejected.Error, "freeze until Monday") {
+		t.Fatalf("rejected deployment %+v", rejected)
+	}
+	recordHistory(t, s.temporal.Address(), "deployment-"+d.ID, "deployment_rejected")
+	var project struct{ Status, StatusMessage string }
+	biz.call("GET", "/api/projects/"+projectID, nil, 200, &project)
+	if project.Status != "deployed" {
+		t.Fatalf("project after a rejected deployment: %+v", project)
+	}
+}
+
+// waitApprovalOpen waits until the approval's workflow records its request
+// (the deployment starts it as a child a moment after the API call).
+func waitApprovalOpen(t *testing.T, c *apiClient, id string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequest("GET", c.base+"/api/events?stream=approval:"+id+"&after=0", nil)
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), "approval.requested") {
+				cancel()
+				return
+			}
+		}
+		cancel()
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("approval %s never opened", id)
 }

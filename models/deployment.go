@@ -21,6 +21,8 @@ const (
 	DeployFailed          = "failed"
 	DeployCancelled       = "cancelled"
 	DeployRolledBack      = "rolled_back"
+	DeployRejected        = "rejected"
+	DeployExpired         = "expired"
 )
 
 // Deployment kinds.
@@ -51,6 +53,7 @@ type Deployment struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	FinishedAt     *time.Time
+	ApprovalID     *string
 }
 
 // Step is one pipeline step of a deployment as users see it.
@@ -82,6 +85,7 @@ type NewDeployment struct {
 	RollbackOf     string // rollback: the deployment whose artifact is re-published
 	SourceDigest   string // rollback: copied from RollbackOf
 	ArtifactDigest string // rollback: copied from RollbackOf
+	NeedsApproval  bool   // the requester may not deploy alone: it starts pending_approval
 }
 
 // DeploymentWorkflowID is the deterministic Temporal workflow id of a deployment.
@@ -132,6 +136,9 @@ func (s *Store) CreateDeployment(ctx context.Context, in NewDeployment) (d Deplo
 		}
 		if in.RollbackOf != "" {
 			d.RollbackOf = &in.RollbackOf
+		}
+		if in.NeedsApproval {
+			d.Status = DeployPendingApproval
 		}
 		created = true
 		if err := tx.Create(&d).Error; err != nil {
@@ -209,4 +216,10 @@ func (s *Store) StaleQueuedDeployments(ctx context.Context, olderThan time.Time,
 	err := s.db.WithContext(ctx).Where("status = ? AND created_at < ?", DeployQueued, olderThan).
 		Order("created_at").Limit(limit).Find(&rows).Error
 	return rows, translate("stale deployments", err)
+}
+
+// SetDeploymentApproval links a deployment to the approval it waits for.
+func (s *Store) SetDeploymentApproval(ctx context.Context, deploymentID, approvalID string) error {
+	err := s.db.WithContext(ctx).Model(&Deployment{}).Where("id = ?", deploymentID).Update("approval_id", approvalID).Error
+	return translate("link approval", err)
 }

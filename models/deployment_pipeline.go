@@ -19,7 +19,8 @@ const (
 )
 
 func isTerminal(status string) bool {
-	return status == DeployDeployed || status == DeployFailed || status == DeployCancelled || status == DeployRolledBack
+	return status == DeployDeployed || status == DeployFailed || status == DeployCancelled || status == DeployRolledBack ||
+		status == DeployRejected || status == DeployExpired
 }
 
 // StartStep moves an unfinished deployment to status and marks step running.
@@ -266,8 +267,8 @@ func (s *Store) followDeployment(tx *gorm.DB, ev *pending, d Deployment) error {
 		}
 	case DeployFailed:
 		upd["status"], upd["status_message"] = ProjectError, d.Error
-	default: // cancelled: back to what is live
-		upd["status"], upd["status_message"] = ProjectDraft, ""
+	default: // cancelled, rejected, expired: back to what is live
+		upd["status"], upd["status_message"] = ProjectDraft, d.Error
 		if p.LiveDeploymentID != nil {
 			upd["status"] = ProjectDeployed
 		}

@@ -16,6 +16,7 @@ const DeploymentWorkflowName = "DeploymentWorkflow"
 
 // Pipeline step names, as users see them on a deployment.
 const (
+	StepApproval = "approval"
 	StepGenerate = "generate"
 	StepBuild    = "build"
 	StepPublish  = "publish"
@@ -30,6 +31,11 @@ type DeploymentInput struct {
 	// RollbackArtifact, when set, re-publishes this artifact without
 	// generating or building anything.
 	RollbackArtifact string
+	// ApprovalID, when set, makes the deployment wait for that approval
+	// (the requester lacks deploy:project); the approval's timers come along.
+	ApprovalID            string
+	ApprovalEscalateAfter time.Duration
+	ApprovalTimeout       time.Duration
 }
 
 // DeploymentResult is the outcome of a deployment that went live.
@@ -75,6 +81,12 @@ func DeploymentWorkflow(ctx workflow.Context, in DeploymentInput) (DeploymentRes
 		return res, nil
 	}
 	cleanup, _ := workflow.NewDisconnectedContext(ctx)
+	var refused *notApproved
+	if errors.As(err, &refused) {
+		p.endStep(cleanup, StepApproval, models.StepFailed, refused.reason)
+		p.finish(cleanup, refused.status, "", refused.reason)
+		return DeploymentResult{Status: refused.status}, nil
+	}
 	status, outcome := models.DeployFailed, models.StepFailed
 	if temporal.IsCanceledError(err) {
 		status, outcome = models.DeployCancelled, models.StepCancelled
@@ -105,6 +117,11 @@ type pipeline struct {
 }
 
 func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
+	if v := workflow.GetVersion(ctx, "approval-gate", workflow.DefaultVersion, 1); v >= 1 && p.in.ApprovalID != "" {
+		if err := p.awaitApproval(ctx); err != nil {
+			return DeploymentResult{}, err
+		}
+	}
 	artifact := p.in.RollbackArtifact
 	if artifact == "" {
 		var gen activities.GenerateOutput
