@@ -121,13 +121,45 @@ func (s *Store) SyncApproval(ctx context.Context, id string, u ApprovalUpdate) e
 			return err
 		}
 		if u.Event == "approval.resolved" || u.Event == "approval.requested" {
-			return s.emit(tx, ev, UserStream(a.RequesterID), "notification", map[string]any{
+			if err := s.emit(tx, ev, UserStream(a.RequesterID), "notification", map[string]any{
 				"kind": u.Event, "approvalId": id, "type": a.Type, "status": u.Status, "reason": u.Reason,
-			})
+			}); err != nil {
+				return err
+			}
+		}
+		if u.Event == "approval.requested" || u.Event == "approval.escalated" {
+			return s.notifyApprovers(tx, ev, a, u)
 		}
 		return nil
 	})
 	return translate("sync approval", err)
+}
+
+// notifyApprovers tells every user who may now decide (by role or by name,
+// admins once escalated; never the requester) that a decision is waiting.
+func (s *Store) notifyApprovers(tx *gorm.DB, ev *pending, a Approval, u ApprovalUpdate) error {
+	roles := append([]string{}, a.EligibleRoles.V...)
+	if u.Escalated {
+		roles = append(roles, RoleAdmin)
+	}
+	var ids []string
+	q := tx.Model(&User{}).Where("id <> ?", a.RequesterID)
+	if len(a.EligibleUsers.V) > 0 {
+		q = q.Where("role IN ? OR id IN ?", roles, a.EligibleUsers.V)
+	} else {
+		q = q.Where("role IN ?", roles)
+	}
+	if err := q.Limit(500).Pluck("id", &ids).Error; err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.emit(tx, ev, UserStream(id), "notification", map[string]any{
+			"kind": "approval.awaiting_decision", "approvalId": a.ID, "type": a.Type, "escalated": u.Escalated,
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // FindUser finds a user by email (case-insensitive) or id.
