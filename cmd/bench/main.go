@@ -247,5 +247,9 @@ func runDeployBench(ctx context.Context, o options, c *apiClient, s *deployStack
 		rep.Runs = append(rep.Runs, r)
 	}
 	rep.judge()
+	logf("approvals: %d business-user deployments approved one after another", o.sequential)
+	if rep.Approvals, err = runApprovalBench(ctx, c, c.base, o.sequential, templates); err != nil {
+		return nil, fmt.Errorf("approval bench: %w", err)
+	}
 	return rep, nil
 }

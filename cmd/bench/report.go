@@ -33,10 +33,11 @@ type report struct {
 // deployReport holds the deployment runs and their verdicts:
 // p50 under 2 s for a single deployment, throughput at least 0.7x the no-op.
 type deployReport struct {
-	Runs           []deployRun `json:"runs"`
-	P50Verdict     string      `json:"p50Verdict"`
-	ThroughputRate float64     `json:"throughputRatio"`
-	RatioVerdict   string      `json:"ratioVerdict"`
+	Runs           []deployRun     `json:"runs"`
+	P50Verdict     string          `json:"p50Verdict"`
+	ThroughputRate float64         `json:"throughputRatio"`
+	RatioVerdict   string          `json:"ratioVerdict"`
+	Approvals      *approvalReport `json:"approvals,omitempty"`
 }
 
 func (d *deployReport) judge() {
@@ -60,6 +61,9 @@ func (d *deployReport) writeText(w io.Writer) {
 		fmt.Fprintf(w, "target single deploy p50 < 2000ms: %.0fms -> %s\n", d.Runs[0].P50Ms, d.P50Verdict)
 		fmt.Fprintf(w, "target throughput >= 0.7x no-op at %d concurrent: %.2f/s vs %.2f/s = %.2fx -> %s\n",
 			d.Runs[1].Concurrency, d.Runs[1].PerSecond, d.Runs[3].PerSecond, d.ThroughputRate, d.RatioVerdict)
+	}
+	if d.Approvals != nil {
+		d.Approvals.writeText(w)
 	}
 }
 

@@ -60,6 +60,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		LogLevel:         "warn",
 		LogFormat:        "json",
 		SearchAttributes: o.Attrs,
+		// A worker that schedules an activity on its own task queue may run it
+		// at once, without a round trip through matching (as Temporal Cloud does).
+		ExtraArgs: []string{"--dynamic-config-value", "system.enableActivityEagerExecution=true"},
 		Stdout:           out,
 		Stderr:           out,
 	}
