@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -162,4 +163,30 @@ func waitApprovalOpen(t *testing.T, c *apiClient, id string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("approval %s never opened", id)
+}
+
+// TestPendingApprovalSurvivesWorkerCrash: the worker is killed while a
+// deployment waits for approval; a new worker picks the workflows up, the
+// approval goes through, and the deployment completes.
+func TestPendingApprovalSurvivesWorkerCrash(t *testing.T) {
+	s := newStack(t)
+	w := s.worker("platform,deploy")
+	admin := s.login("admin@example.com")
+	biz := s.login("biz@example.com")
+	projectID := biz.project("Crash Approval", "order-tracking", nil)
+	var d struct {
+		ID         string
+		ApprovalID *string
+	}
+	biz.call("POST", "/api/projects/"+projectID+"/deployments", nil, 202, &d)
+	waitApprovalOpen(t, admin, *d.ApprovalID)
+
+	_ = w.cmd.Process.Signal(syscall.SIGKILL)
+	<-w.done
+	s.worker("platform,deploy")
+
+	admin.call("POST", "/api/approvals/"+*d.ApprovalID+"/approve", map[string]string{"comment": "after the crash"}, 200, nil)
+	if done := biz.waitStatus(d.ID, 90*time.Second, "deployed", "failed"); done.Status != "deployed" {
+		t.Fatalf("deployment after the crash: %+v", done)
+	}
 }
