@@ -159,6 +159,7 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	r.Get("/ws", s.wsUpgrade, websocket.New(s.wsHandler, websocket.Config{ReadBufferSize: 4096, WriteBufferSize: 4096}))
 	r.Get("/events", authed(s.sse)...)
 	r.Get("/templates", s.optionalAuth, s.listTemplates)
+	r.Post("/templates", authed(s.submitTemplate)...)
 	r.Get("/templates/:id", s.optionalAuth, s.getTemplate)
 
 	r.Get("/user/profile", authed(s.getProfile)...)

@@ -47,6 +47,7 @@ type Store interface {
 	GetApproval(ctx context.Context, id string) (models.Approval, error)
 	ListApprovals(ctx context.Context, f models.ApprovalFilter) ([]models.Approval, int64, error)
 	SetDeploymentApproval(ctx context.Context, deploymentID, approvalID string) error
+	CreateUserTemplate(ctx context.Context, t models.Template) (models.Template, error)
 }
 
 var _ Store = (*models.Store)(nil)

@@ -190,3 +190,56 @@ func TestPendingApprovalSurvivesWorkerCrash(t *testing.T) {
 		t.Fatalf("deployment after the crash: %+v", done)
 	}
 }
+
+// TestTemplateSubmissionIsPublishedOnlyAfterApproval: a technical user's
+// template is validated, stays out of the gallery, and appears once an
+// admin approves; a broken scaffold is refused naming the file.
+func TestTemplateSubmissionIsPublishedOnlyAfterApproval(t *testing.T) {
+	s := newStack(t)
+	s.worker("platform")
+	admin := s.login("admin@example.com")
+	tech := s.login("tech@example.com")
+	var roleReq approval
+	tech.call("POST", "/api/user/role-requests", map[string]string{"role": "technical_user", "reason": "templates"}, 202, &roleReq)
+	waitApprovalOpen(t, admin, roleReq.ID)
+	admin.call("POST", "/api/approvals/"+roleReq.ID+"/approve", map[string]string{}, 200, nil)
+	admin.waitApproval(roleReq.ID, "approved")
+
+	schema := map[string]any{"type": "object", "additionalProperties": false, "required": []string{"appName"},
+		"properties": map[string]any{"appName": map[string]any{"type": "string", "default": "Clinic Board", "maxLength": 80}}}
+	body := func(index string) map[string]any {
+		return map[string]any{"name": "Clinic Board", "industry": "healthcare", "compliance": []string{"HIPAA"},
+			"description": "A simple board that lists the clinic's rooms and their status.", "configSchema": schema,
+			"scaffold": []map[string]string{{"path": "index.html", "content": index}}}
+	}
+	bad := `<!doctype html><html><head><title>{{.Config.appName}}</title><script src="https://cdn.example.com/x.js"></script></head><body></body></html>`
+	tech.call("POST", "/api/templates", body(bad), 400, nil)
+	good := `<!doctype html><html><head><title>{{html .Config.appName}}</title></head><body><h1>{{html .Config.appName}}</h1></body></html>`
+	var pending approval
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) { // the role change may take a moment to reach the API's reads
+		var probe struct{ Role string }
+		tech.call("GET", "/api/user/profile", nil, 200, &probe)
+		if probe.Role == "technical_user" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tech.call("POST", "/api/templates", body(good), 202, &pending)
+	var gallery []struct{ Slug string }
+	tech.call("GET", "/api/templates?q=clinic%20board", nil, 200, &gallery)
+	if len(gallery) != 0 {
+		t.Fatalf("a pending template is in the gallery: %+v", gallery)
+	}
+	waitApprovalOpen(t, admin, pending.ID)
+	admin.call("POST", "/api/approvals/"+pending.ID+"/approve", map[string]string{"comment": "nice"}, 200, nil)
+	admin.waitApproval(pending.ID, "approved")
+	deadline = time.Now().Add(15 * time.Second)
+	for len(gallery) == 0 && time.Now().Before(deadline) {
+		tech.call("GET", "/api/templates?industry=healthcare&q=board", nil, 200, &gallery)
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(gallery) != 1 || gallery[0].Slug != "clinic-board" {
+		t.Fatalf("gallery after approval: %+v", gallery)
+	}
+}

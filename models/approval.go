@@ -186,6 +186,14 @@ func (s *Store) ApplyApproval(ctx context.Context, approvalID string) error {
 		if err := tx.Where("id = ?", approvalID).Take(&a).Error; err != nil {
 			return err
 		}
+		if a.Type == "template_publication" {
+			if err := tx.Model(&Template{}).Where("id = ?", a.SubjectID).Updates(map[string]any{
+				"status": TemplatePublished, "updated_at": time.Now().UTC()}).Error; err != nil {
+				return err
+			}
+			return s.emit(tx, ev, UserStream(a.RequesterID), "notification", map[string]any{
+				"kind": "template_published", "templateId": a.SubjectID, "approvalId": a.ID})
+		}
 		if a.Type != "user_role_change" {
 			return nil
 		}

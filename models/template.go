@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -210,4 +211,26 @@ func idOrSlugID(v string) any {
 		return v
 	}
 	return "00000000-0000-0000-0000-000000000000"
+}
+
+// CreateUserTemplate stores a submitted template as pending (invisible in the
+// gallery until approved), with a slug unique among all templates.
+func (s *Store) CreateUserTemplate(ctx context.Context, t Template) (Template, error) {
+	base := t.Slug
+	var lastErr error
+	for attempt := 0; attempt < slugAttempts; attempt++ {
+		t.ID, t.Version, t.Status, t.Source = newID(), 1, TemplatePending, SourceUser
+		if attempt > 0 {
+			t.Slug = base + "-" + randomSuffix()
+		}
+		err := s.db.WithContext(ctx).Create(&t).Error
+		if err == nil {
+			return t, nil
+		}
+		lastErr = translate("create template", err)
+		if !errors.Is(lastErr, ErrConflict) {
+			return Template{}, lastErr
+		}
+	}
+	return Template{}, lastErr
 }
