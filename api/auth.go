@@ -39,6 +39,9 @@ func (s *Server) devLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if created {
+		s.startOnboarding(c.UserContext(), u)
+	}
 	token, exp, err := s.tokens.Issue(u.ID)
 	if err != nil {
 		return err

@@ -51,6 +51,9 @@ type Options struct {
 	Approvals             Approvals
 	ApprovalEscalateAfter time.Duration
 	ApprovalTimeout       time.Duration
+	// Onboarding runs onboarding workflows; ReminderAfter is their inactivity reminder.
+	Onboarding    Onboarding
+	ReminderAfter time.Duration
 	// ChatPerMinute caps chat messages per user and minute on this instance (0: 30).
 	ChatPerMinute int
 }
@@ -81,6 +84,8 @@ type Server struct {
 	approvals        Approvals
 	approvalEscalate time.Duration
 	approvalTimeout  time.Duration
+	onboarding       Onboarding
+	reminderAfter    time.Duration
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -91,6 +96,10 @@ func New(o Options) *fiber.App {
 		workflows: o.Workflows, appsBaseURL: o.AppsBaseURL,
 		hub: o.Hub, limits: o.Limits, ctx: o.Context, ai: o.AI, chatBudget: o.ChatHistoryTokens,
 		approvals: o.Approvals, approvalEscalate: o.ApprovalEscalateAfter, approvalTimeout: o.ApprovalTimeout,
+		onboarding: o.Onboarding, reminderAfter: o.ReminderAfter,
+	}
+	if s.reminderAfter <= 0 {
+		s.reminderAfter = 24 * time.Hour
 	}
 	if s.approvalTimeout <= 0 {
 		s.approvalTimeout = 72 * time.Hour
@@ -179,6 +188,8 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	r.Get("/deployments/:id", authed(s.getDeployment)...)
 	r.Post("/deployments/:id/cancel", authed(s.cancelDeployment)...)
 	r.Post("/user/role-requests", authed(s.requestRole)...)
+	r.Get("/onboarding", authed(s.getOnboarding)...)
+	r.Post("/onboarding/steps/:step", authed(s.postOnboardingStep)...)
 	r.Get("/approvals", authed(s.listApprovals)...)
 	r.Get("/approvals/:id", authed(s.getApproval)...)
 	r.Post("/approvals/:id/approve", authed(s.approveApproval)...)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -142,4 +143,28 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	return n, nil
+}
+
+// SaveOnboarding stores the onboarding state (and industry, completion) on
+// the user and appends an onboarding.step event to user:<id>.
+func (s *Store) SaveOnboarding(ctx context.Context, userID, step string, state json.RawMessage, industry string, completed bool) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
+		var st map[string]any
+		if err := json.Unmarshal(state, &st); err != nil {
+			return err
+		}
+		upd := map[string]any{"onboarding_state": NewJSON(st), "onboarding_completed": completed, "updated_at": time.Now().UTC()}
+		if industry != "" {
+			upd["industry"] = industry
+		}
+		res := tx.Model(&User{}).Where("id = ?", userID).Updates(upd)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		return s.emit(tx, ev, UserStream(userID), "onboarding.step", map[string]any{"step": step, "state": st})
+	})
+	return translate("save onboarding", err)
 }

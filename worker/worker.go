@@ -31,12 +31,14 @@ type Registration func(r sdkworker.Registry)
 // Queues maps each known task queue to its registrations: workflows and the
 // light activities on the platform queue; code generation, build and publish
 // on the deploy queue, so operators can scale them separately.
-func Queues(deploy *activities.Deployment, approvals *activities.Approvals) map[string][]Registration {
+func Queues(deploy *activities.Deployment, approvals *activities.Approvals, onboarding *activities.Onboarding) map[string][]Registration {
 	return map[string][]Registration{
 		workflows.PlatformQueue: {func(r sdkworker.Registry) {
 			r.RegisterWorkflowWithOptions(workflows.DeploymentWorkflow, workflow.RegisterOptions{Name: workflows.DeploymentWorkflowName})
 			r.RegisterWorkflowWithOptions(workflows.ApprovalWorkflow, workflow.RegisterOptions{Name: workflows.ApprovalWorkflowName})
 			r.RegisterActivity(approvals)
+			r.RegisterWorkflowWithOptions(workflows.OnboardingWorkflow, workflow.RegisterOptions{Name: workflows.OnboardingWorkflowName})
+			r.RegisterActivity(onboarding)
 			r.RegisterActivity(deploy.StartStep)
 			r.RegisterActivity(deploy.EndStep)
 			r.RegisterActivity(deploy.Finish)

@@ -92,3 +92,41 @@ func (w *Client) Decide(ctx context.Context, approvalID string, req DecideReques
 	}
 	return st, nil
 }
+
+// Step sends an onboarding step as an update, starting the user's onboarding
+// workflow first if it is not running (update-with-start), and waits for it.
+func (w *Client) Step(ctx context.Context, in OnboardingInput, req StepRequest) (OnboardingState, error) {
+	start := w.c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID: OnboardingWorkflowID(in.UserID), TaskQueue: PlatformQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, OnboardingWorkflowName, in)
+	h, err := w.c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			WorkflowID: OnboardingWorkflowID(in.UserID), UpdateName: UpdateStep, Args: []any{req},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	if err != nil {
+		return OnboardingState{}, fmt.Errorf("onboarding step: %w", err)
+	}
+	var st OnboardingState
+	if err := h.Get(ctx, &st); err != nil {
+		return OnboardingState{}, fmt.Errorf("onboarding step: %w", err)
+	}
+	return st, nil
+}
+
+// StartOnboarding starts the user's onboarding workflow if it is not running.
+func (w *Client) StartOnboarding(ctx context.Context, in OnboardingInput) error {
+	_, err := w.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: OnboardingWorkflowID(in.UserID), TaskQueue: PlatformQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, OnboardingWorkflowName, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		return fmt.Errorf("start onboarding: %w", err)
+	}
+	return nil
+}

@@ -67,7 +67,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return serve(gctx, cfg, log, ln, store, arts, tc) })
 	g.Go(func() error {
-		return worker.Run(gctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts, nil), &activities.Approvals{Store: store}))
+		return worker.Run(gctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts, nil), &activities.Approvals{Store: store}, onboardingActivities(cfg, store, workflows.NewClient(tc))))
 	})
 	err = g.Wait()
 	fmt.Fprintln(stdout, "platform dev stopped")

@@ -13,6 +13,7 @@ import (
 	"github.com/forgeai/platform/internal/build"
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/models"
+	"github.com/forgeai/platform/workflows"
 )
 
 // openArtifacts opens the content-addressed artifact store.
@@ -54,4 +55,22 @@ func notFoundAsArtifact(digest string, err error) (string, error) {
 		return "", fmt.Errorf("%w: %v", artifacts.ErrNotFound, err)
 	}
 	return digest, err
+}
+
+// onboardingActivities wires the onboarding workflow's activities; a role
+// chosen at onboarding opens an approval whose workflow they start.
+func onboardingActivities(cfg config.Config, store *models.Store, wf *workflows.Client) *activities.Onboarding {
+	return &activities.Onboarding{
+		Store: store,
+		ApprovalIn: func() models.Approval {
+			return models.Approval{Deadline: time.Now().UTC().Add(cfg.ApprovalTimeout)}
+		},
+		StartRole: func(ctx context.Context, a models.Approval) error {
+			return wf.StartApproval(ctx, workflows.ApprovalInput{
+				ApprovalID: a.ID, Type: a.Type, SubjectID: a.SubjectID, RequesterID: a.RequesterID,
+				EligibleRoles: a.EligibleRoles.V, Required: a.Required,
+				EscalateAfter: cfg.ApprovalEscalateAfter, Timeout: cfg.ApprovalTimeout,
+			})
+		},
+	}
 }

@@ -59,6 +59,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	app := api.New(api.Options{
 		Store: store, Tokens: tokens, Logger: log, Registry: reg, DevMode: cfg.DevMode,
 		BodyLimit: cfg.BodyLimitBytes, Version: version,
+		Onboarding: wf, ReminderAfter: cfg.OnboardingReminderAfter,
 		Approvals: wf, ApprovalEscalateAfter: cfg.ApprovalEscalateAfter, ApprovalTimeout: cfg.ApprovalTimeout,
 		Workflows: wf, AppsBaseURL: cfg.AppsBaseURL,
 		Hub: hub, Context: streamCtx,

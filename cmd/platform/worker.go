@@ -66,5 +66,5 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 	}
-	return worker.Run(ctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts, metrics), &activities.Approvals{Store: store}))
+	return worker.Run(ctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts, metrics), &activities.Approvals{Store: store}, onboardingActivities(cfg, store, workflows.NewClient(tc))))
 }

@@ -54,6 +54,8 @@ type Config struct {
 	// ApprovalEscalateAfter widens an approval to admins; ApprovalTimeout expires it.
 	ApprovalEscalateAfter time.Duration `env:"APPROVAL_ESCALATE_AFTER" envDefault:"24h"`
 	ApprovalTimeout       time.Duration `env:"APPROVAL_TIMEOUT" envDefault:"72h"`
+	// OnboardingReminderAfter is the inactivity after which onboarding reminds the user.
+	OnboardingReminderAfter time.Duration `env:"ONBOARDING_REMINDER_AFTER" envDefault:"24h"`
 	// WorkerMetricsAddr, when set, serves the worker's /metrics (AI calls, Go runtime).
 	WorkerMetricsAddr string `env:"WORKER_METRICS_ADDR"`
 

@@ -1,0 +1,148 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/forgeai/platform/models"
+)
+
+// OnboardingStore is what the onboarding activities need from persistence.
+type OnboardingStore interface {
+	SaveOnboarding(ctx context.Context, userID, step string, state json.RawMessage, industry string, completed bool) error
+	ListTemplates(ctx context.Context, f models.TemplateFilter) ([]models.TemplateItem, int64, error)
+	CreateApproval(ctx context.Context, a models.Approval) (models.Approval, error)
+	AppendEvent(ctx context.Context, stream, typ string, data any) (int64, error)
+}
+
+// RoleApprovalStarter starts the approval workflow of a role change.
+type RoleApprovalStarter func(ctx context.Context, a models.Approval) error
+
+// Onboarding holds the onboarding workflow's activities' dependencies.
+type Onboarding struct {
+	Store      OnboardingStore
+	StartRole  RoleApprovalStarter
+	ApprovalIn func() models.Approval // defaults for new approvals (deadline)
+}
+
+// Recommendation is a template suggested to a user, with why.
+type Recommendation struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+	Why  string `json:"why"`
+}
+
+// OnboardingRecord is the onboarding state as stored on the user.
+type OnboardingRecord struct {
+	Role             string           `json:"role"`
+	Industry         string           `json:"industry"`
+	BrowsedTemplates []string         `json:"browsedTemplates"`
+	FirstProjectID   string           `json:"firstProjectId"`
+	Recommendations  []Recommendation `json:"recommendations"`
+	RoleApprovalID   string           `json:"roleApprovalId"`
+	Completed        bool             `json:"completed"`
+}
+
+// OnboardingSave stores the state after a step.
+type OnboardingSave struct {
+	UserID string
+	Step   string
+	State  OnboardingRecord
+}
+
+// Save writes the state to the user (idempotent: the whole state) and an
+// onboarding.step event to user:<id>.
+func (o *Onboarding) Save(ctx context.Context, in OnboardingSave) error {
+	raw, err := json.Marshal(in.State)
+	if err != nil {
+		return fmt.Errorf("encode onboarding state: %w", err)
+	}
+	return storeError("save onboarding", o.Store.SaveOnboarding(ctx, in.UserID, in.Step, raw, in.State.Industry, in.State.Completed))
+}
+
+// ReminderInput names who gets a reminder.
+type ReminderInput struct {
+	UserID    string
+	Reminders int
+}
+
+// Remind sends an inactivity reminder as a user notification.
+func (o *Onboarding) Remind(ctx context.Context, in ReminderInput) error {
+	_, err := o.Store.AppendEvent(ctx, models.UserStream(in.UserID), "notification", map[string]any{
+		"kind": "onboarding_reminder", "reminder": in.Reminders,
+		"message": "Pick up where you left off: choose a template and create your first project."})
+	return storeError("remind", err)
+}
+
+// RoleRequest asks for a role at onboarding.
+type RoleRequest struct {
+	UserID string
+	Role   string
+}
+
+// RequestRole opens a role-change approval for the user and starts its
+// workflow; it returns the approval id.
+func (o *Onboarding) RequestRole(ctx context.Context, in RoleRequest) (string, error) {
+	a := o.ApprovalIn()
+	a.Type, a.SubjectID, a.RequesterID, a.Required = "user_role_change", in.UserID, in.UserID, 1
+	a.EligibleRoles = models.NewJSON([]string{models.RoleAdmin})
+	a.Payload = models.NewJSON(map[string]any{"role": in.Role, "reason": "chosen at onboarding"})
+	a, err := o.Store.CreateApproval(ctx, a)
+	if err != nil {
+		return "", storeError("create role approval", err)
+	}
+	if err := o.StartRole(ctx, a); err != nil {
+		return "", fmt.Errorf("start role approval: %w", err)
+	}
+	return a.ID, nil
+}
+
+// RecommendInput is what recommendations are personalised by.
+type RecommendInput struct {
+	UserID   string
+	Industry string
+	Role     string
+}
+
+// Recommend ranks the industry's templates for the role: simpler ones first
+// for business users, richer ones first for technical users, then by rating.
+// The offline ranking is deterministic; its "why" names what fits.
+func (o *Onboarding) Recommend(ctx context.Context, in RecommendInput) ([]Recommendation, error) {
+	items, _, err := o.Store.ListTemplates(ctx, models.TemplateFilter{Industry: in.Industry, Sort: models.SortRating,
+		Page: models.Page{Number: 1, Size: 50}})
+	if err != nil {
+		return nil, fmt.Errorf("list templates: %w", err)
+	}
+	rank := map[string]int{"low": 0, "medium": 1, "high": 2}
+	sort.SliceStable(items, func(i, j int) bool {
+		ri, rj := rank[items[i].Complexity], rank[items[j].Complexity]
+		if in.Role == models.RoleTechnicalUser {
+			ri, rj = -ri, -rj
+		}
+		return ri < rj
+	})
+	out := make([]Recommendation, 0, min(len(items), 3))
+	for _, t := range items[:min(len(items), 3)] {
+		why := fmt.Sprintf("%s %s app with %s complexity", article(t.Category), strings.ToLower(t.Category), t.Complexity)
+		if len(t.Compliance.V) > 0 {
+			why += ", ready for " + strings.Join(t.Compliance.V, ", ")
+		}
+		if in.Role == models.RoleTechnicalUser {
+			why += "; room to extend"
+		} else {
+			why += "; quick to configure"
+		}
+		out = append(out, Recommendation{Slug: t.Slug, Name: t.Name, Why: why})
+	}
+	return out, nil
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsAny(strings.ToLower(word[:1]), "aeiou") {
+		return "An"
+	}
+	return "A"
+}
