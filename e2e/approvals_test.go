@@ -167,7 +167,7 @@ func waitApprovalOpen(t *testing.T, c *apiClient, id string) {
 
 // TestPendingApprovalSurvivesWorkerCrash: the worker is killed while a
 // deployment waits for approval; a new worker picks the workflows up, the
-// approval goes through, and the deployment completes.
+// approver signals from the Temporal CLI, and the deployment continues.
 func TestPendingApprovalSurvivesWorkerCrash(t *testing.T) {
 	s := newStack(t)
 	w := s.worker("platform,deploy")
@@ -185,7 +185,15 @@ func TestPendingApprovalSurvivesWorkerCrash(t *testing.T) {
 	<-w.done
 	s.worker("platform,deploy")
 
-	admin.call("POST", "/api/approvals/"+*d.ApprovalID+"/approve", map[string]string{"comment": "after the crash"}, 200, nil)
+	// The approver answers from the Temporal CLI, exactly as the README shows.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, temporalBin, "workflow", "signal", "--address", s.temporal.Address(),
+		"--workflow-id", "approval-"+*d.ApprovalID, "--name", "approve",
+		"--input", `{"approverEmail":"admin@example.com","comment":"approved in the CLI after the crash"}`)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("temporal workflow signal: %v\n%s", err, out)
+	}
 	if done := biz.waitStatus(d.ID, 90*time.Second, "deployed", "failed"); done.Status != "deployed" {
 		t.Fatalf("deployment after the crash: %+v", done)
 	}
