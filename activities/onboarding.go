@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/forgeai/platform/internal/ai"
 
 	"github.com/forgeai/platform/models"
 )
@@ -24,6 +27,7 @@ type RoleApprovalStarter func(ctx context.Context, a models.Approval) error
 // Onboarding holds the onboarding workflow's activities' dependencies.
 type Onboarding struct {
 	Store      OnboardingStore
+	Provider   ai.Provider // ranks the recommendations; the offline provider's ranking is built in
 	StartRole  RoleApprovalStarter
 	ApprovalIn func() models.Approval // defaults for new approvals (deadline)
 }
@@ -125,6 +129,9 @@ func (o *Onboarding) Recommend(ctx context.Context, in RecommendInput) ([]Recomm
 		return ri < rj
 	})
 	out := make([]Recommendation, 0, min(len(items), 3))
+	if ranked := o.askProvider(ctx, in, items); len(ranked) > 0 {
+		return ranked, nil
+	}
 	for _, t := range items[:min(len(items), 3)] {
 		why := fmt.Sprintf("%s %s app with %s complexity", article(t.Category), strings.ToLower(t.Category), t.Complexity)
 		if len(t.Compliance.V) > 0 {
@@ -145,4 +152,43 @@ func article(word string) string {
 		return "An"
 	}
 	return "A"
+}
+
+// askProvider asks a model (not the offline provider) to rank the candidates
+// with a short why, as JSON; any answer it cannot use falls back to the
+// built-in ranking, so onboarding never stalls on the model.
+func (o *Onboarding) askProvider(ctx context.Context, in RecommendInput, items []models.TemplateItem) []Recommendation {
+	if o.Provider == nil || o.Provider.Name() == "offline" || len(items) == 0 {
+		return nil
+	}
+	var list strings.Builder
+	names := map[string]string{}
+	for _, t := range items {
+		names[t.Slug] = t.Name
+		fmt.Fprintf(&list, "- %s: %s (%s complexity; %s)\n", t.Slug, t.Description, t.Complexity, strings.Join(t.Compliance.V, ", "))
+	}
+	res, err := o.Provider.Chat(ctx, ai.ChatRequest{MaxTokens: 400, Messages: []ai.Message{
+		{Role: "system", Content: `Rank application templates for a new user. Answer only JSON: {"recommendations":[{"slug":"…","why":"one short sentence"}]} with at most 3 entries, best first, using only the slugs given.`},
+		{Role: "user", Content: fmt.Sprintf("Industry: %s. Role: %s.\nTemplates:\n%s", in.Industry, in.Role, list.String())},
+	}}, func(string) {})
+	if err != nil {
+		return nil
+	}
+	var answer struct {
+		Recommendations []Recommendation `json:"recommendations"`
+	}
+	text := strings.TrimSpace(res.Content)
+	if i, j := strings.Index(text, "{"), strings.LastIndex(text, "}"); i >= 0 && j > i {
+		text = text[i : j+1]
+	}
+	if json.Unmarshal([]byte(text), &answer) != nil {
+		return nil
+	}
+	var out []Recommendation
+	for _, r := range answer.Recommendations {
+		if name, known := names[r.Slug]; known && !slices.ContainsFunc(out, func(x Recommendation) bool { return x.Slug == r.Slug }) && len(out) < 3 {
+			out = append(out, Recommendation{Slug: r.Slug, Name: name, Why: strings.TrimSpace(r.Why)})
+		}
+	}
+	return out
 }

@@ -61,7 +61,7 @@ func notFoundAsArtifact(digest string, err error) (string, error) {
 // chosen at onboarding opens an approval whose workflow they start.
 func onboardingActivities(cfg config.Config, store *models.Store, wf *workflows.Client) *activities.Onboarding {
 	return &activities.Onboarding{
-		Store: store,
+		Store: store, Provider: ai.New(aiConfig(cfg, 1), nil),
 		ApprovalIn: func() models.Approval {
 			return models.Approval{Deadline: time.Now().UTC().Add(cfg.ApprovalTimeout)}
 		},
