@@ -100,12 +100,15 @@ func (w *Client) Step(ctx context.Context, in OnboardingInput, req StepRequest) 
 		ID: OnboardingWorkflowID(in.UserID), TaskQueue: PlatformQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 	}, OnboardingWorkflowName, in)
+	update := client.UpdateWorkflowOptions{
+		WorkflowID: OnboardingWorkflowID(in.UserID), UpdateName: UpdateStep, Args: []any{req},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	}
+	if req.Step == UpdateBegin {
+		update.UpdateName, update.Args = UpdateBegin, nil
+	}
 	h, err := w.c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			WorkflowID: OnboardingWorkflowID(in.UserID), UpdateName: UpdateStep, Args: []any{req},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
+		StartWorkflowOperation: start, UpdateOptions: update,
 	})
 	if err != nil {
 		return OnboardingState{}, fmt.Errorf("onboarding step: %w", err)
@@ -117,16 +120,9 @@ func (w *Client) Step(ctx context.Context, in OnboardingInput, req StepRequest) 
 	return st, nil
 }
 
-// StartOnboarding starts the user's onboarding workflow if it is not running.
+// StartOnboarding starts the user's onboarding at first login with
+// update-with-start (the begin update), so repeating it is harmless.
 func (w *Client) StartOnboarding(ctx context.Context, in OnboardingInput) error {
-	_, err := w.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: OnboardingWorkflowID(in.UserID), TaskQueue: PlatformQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, OnboardingWorkflowName, in)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &started) {
-		return fmt.Errorf("start onboarding: %w", err)
-	}
-	return nil
+	_, err := w.Step(ctx, in, StepRequest{Step: UpdateBegin})
+	return err
 }

@@ -14,6 +14,7 @@ import (
 const (
 	OnboardingWorkflowName = "OnboardingWorkflow"
 	UpdateStep             = "step"
+	UpdateBegin            = "begin" // returns the state; what update-with-start sends at first login
 	QueryOnboarding        = "onboarding"
 )
 
@@ -33,6 +34,7 @@ type OnboardingInput struct {
 	UserID        string
 	Bootstrap     bool          // the bootstrap admin: choosing a role needs no approval
 	ReminderAfter time.Duration // inactivity before a reminder
+	HistoryLimit  int           // continue as new past this many events; 0 means 2000
 	State         OnboardingState
 }
 
@@ -87,7 +89,6 @@ func (st *OnboardingState) check(req StepRequest) error {
 
 var onboardingActs *activities.Onboarding
 
-const historyLimit = 2000
 
 // OnboardingWorkflow guides one user through choosing a role and an industry,
 // browsing templates and creating a first project. Each step is an update,
@@ -114,6 +115,13 @@ func OnboardingWorkflow(ctx workflow.Context, in OnboardingInput) (OnboardingSta
 	if err != nil {
 		return st, err
 	}
+	if err := workflow.SetUpdateHandler(ctx, UpdateBegin, func(workflow.Context) (OnboardingState, error) { return st, nil }); err != nil {
+		return st, err
+	}
+	limit := in.HistoryLimit
+	if limit <= 0 {
+		limit = 2000
+	}
 	for !st.Completed {
 		seen := st.Updates
 		progressed, _ := workflow.AwaitWithTimeout(ctx, in.ReminderAfter, func() bool { return st.Updates != seen || st.Completed })
@@ -121,7 +129,10 @@ func OnboardingWorkflow(ctx workflow.Context, in OnboardingInput) (OnboardingSta
 			st.Reminders++
 			_ = workflow.ExecuteActivity(actx, onboardingActs.Remind, activities.ReminderInput{UserID: in.UserID, Reminders: st.Reminders}).Get(ctx, nil)
 		}
-		if workflow.GetInfo(ctx).GetCurrentHistoryLength() > historyLimit && !st.Completed {
+		// Each step or reminder adds about ten events; the server may also suggest it.
+		info := workflow.GetInfo(ctx)
+		long := info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > limit || (st.Updates+st.Reminders)*10 >= limit
+		if long && !st.Completed {
 			_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 			in.State = st
 			return st, workflow.NewContinueAsNewError(ctx, OnboardingWorkflowName, in)

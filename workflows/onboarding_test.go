@@ -2,12 +2,14 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -70,5 +72,28 @@ func TestOnboardingStepsInOrderWithReminderAndRoleApproval(t *testing.T) {
 	}
 	if reminders.Load() != 1 || roleRequests.Load() != 1 || saves.Load() != 4 {
 		t.Fatalf("reminders %d, role requests %d, saves %d", reminders.Load(), roleRequests.Load(), saves.Load())
+	}
+}
+
+// A long onboarding continues as new, carrying its state.
+func TestOnboardingContinuesAsNewWhenLong(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(workflows.OnboardingWorkflow, workflow.RegisterOptions{Name: workflows.OnboardingWorkflowName})
+	env.RegisterActivity(ob)
+	env.OnActivity(ob.Save, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(ob.Remind, mock.Anything, mock.Anything).Return(nil)
+	step(env, time.Minute, workflows.StepRole, "business_user", nil)
+	env.ExecuteWorkflow(workflows.OnboardingWorkflowName, workflows.OnboardingInput{UserID: "u1", ReminderAfter: time.Hour, HistoryLimit: 10})
+	var can *workflow.ContinueAsNewError
+	if err := env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("workflow error %v, want continue-as-new", err)
+	}
+	var next workflows.OnboardingInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	if next.State.Role != "business_user" || next.UserID != "u1" {
+		t.Fatalf("carried state %+v", next)
 	}
 }
