@@ -40,7 +40,7 @@ func (s *Server) devLogin(c *fiber.Ctx) error {
 		return err
 	}
 	if created {
-		s.startOnboarding(c.UserContext(), u)
+		s.startOnboarding(u)
 	}
 	token, exp, err := s.tokens.Issue(u.ID)
 	if err != nil {

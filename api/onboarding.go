@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"go.temporal.io/sdk/temporal"
@@ -22,15 +23,20 @@ func (s *Server) onboardingInput(u models.User) workflows.OnboardingInput {
 	return workflows.OnboardingInput{UserID: u.ID, Bootstrap: u.Role == models.RoleAdmin, ReminderAfter: s.reminderAfter}
 }
 
-// startOnboarding starts a new user's onboarding; a failure is logged, since
-// the first step starts it anyway (update-with-start).
-func (s *Server) startOnboarding(ctx context.Context, u models.User) {
+// startOnboarding starts a new user's onboarding in the background: the
+// login does not wait for a worker. A failure is only logged, since the
+// first step starts the workflow anyway (update-with-start).
+func (s *Server) startOnboarding(u models.User) {
 	if s.onboarding == nil {
 		return
 	}
-	if err := s.onboarding.StartOnboarding(ctx, s.onboardingInput(u)); err != nil {
-		s.log.WarnContext(ctx, "starting onboarding failed", "user_id", u.ID, "error", err.Error())
-	}
+	go func() {
+		ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+		defer cancel()
+		if err := s.onboarding.StartOnboarding(ctx, s.onboardingInput(u)); err != nil {
+			s.log.Warn("starting onboarding failed", "user_id", u.ID, "error", err.Error())
+		}
+	}()
 }
 
 type onboardingResponse struct {

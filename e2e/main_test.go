@@ -189,6 +189,9 @@ func tail(s string, n int) string {
 	return s
 }
 
+// httpClient bounds every API call, so a hang fails the test instead of CI.
+var httpClient = &http.Client{Timeout: 60 * time.Second}
+
 // client is a tiny JSON-over-HTTP client of the API.
 type apiClient struct {
 	t     *testing.T
@@ -210,7 +213,7 @@ func (c *apiClient) call(method, path string, body any, wantStatus int, out any)
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
