@@ -89,7 +89,6 @@ func (st *OnboardingState) check(req StepRequest) error {
 
 var onboardingActs *activities.Onboarding
 
-
 // OnboardingWorkflow guides one user through choosing a role and an industry,
 // browsing templates and creating a first project. Each step is an update,
 // validated before it is accepted; choosing the industry asks the AI provider

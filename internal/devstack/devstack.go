@@ -63,8 +63,8 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		// A worker that schedules an activity on its own task queue may run it
 		// at once, without a round trip through matching (as Temporal Cloud does).
 		ExtraArgs: []string{"--dynamic-config-value", "system.enableActivityEagerExecution=true"},
-		Stdout:           out,
-		Stderr:           out,
+		Stdout:    out,
+		Stderr:    out,
 	}
 	if o.UIPort > 0 {
 		opts.UIPort = strconv.Itoa(o.UIPort)
