@@ -22,9 +22,10 @@ func newClient() *http.Client {
 }
 
 type apiClient struct {
-	http  *http.Client
-	base  string // http://host:port
-	token string
+	http   *http.Client
+	base   string // http://host:port
+	token  string
+	userID string // set by login
 }
 
 // call sends a JSON request and decodes the "data" of the envelope into out.
@@ -79,6 +80,9 @@ func (c *apiClient) call(ctx context.Context, method, path string, body, out any
 func (c *apiClient) login(ctx context.Context) error {
 	var out struct {
 		Token string `json:"token"`
+		User  struct {
+			ID string `json:"id"`
+		} `json:"user"`
 	}
 	body := map[string]string{"email": "bench@example.com", "name": "Bench"}
 	if err := c.call(ctx, http.MethodPost, "/api/auth/dev-login", body, &out, http.StatusOK); err != nil {
@@ -87,7 +91,7 @@ func (c *apiClient) login(ctx context.Context) error {
 	if out.Token == "" {
 		return fmt.Errorf("dev-login returned no token")
 	}
-	c.token = out.Token
+	c.token, c.userID = out.Token, out.User.ID
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,11 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/forgeai/platform/internal/devstack"
+	"github.com/forgeai/platform/internal/eventsclient"
 	"github.com/forgeai/platform/internal/loadgen"
+	"github.com/forgeai/platform/models"
 )
 
 // deployStack is the Temporal dev server and a `platform worker` process the
@@ -91,6 +93,8 @@ type deployRun struct {
 	MaxMs       float64 `json:"maxMs"`
 	WallS       float64 `json:"wallSeconds"`
 	PerSecond   float64 `json:"perSecond"`
+	// CPU is the CPU milliseconds per deployment, by process role.
+	CPU cpuUse `json:"cpuMsPerDeployment,omitempty"`
 }
 
 func summarize(name string, concurrency int, lat []time.Duration, failed int, wall time.Duration) deployRun {
@@ -104,13 +108,14 @@ func summarize(name string, concurrency int, lat []time.Duration, failed int, wa
 }
 
 func (r deployRun) line() string {
-	return fmt.Sprintf("%-34s n=%-3d conc=%-3d failed=%d  p50=%.0fms p95=%.0fms max=%.0fms  %.2f/s",
-		r.Name, r.Count, r.Concurrency, r.Failed, r.P50Ms, r.P95Ms, r.MaxMs, r.PerSecond)
+	return fmt.Sprintf("%-34s n=%-3d conc=%-3d failed=%d  p50=%.0fms p95=%.0fms max=%.0fms  %.2f/s\n      CPU ms per deployment: %s",
+		r.Name, r.Count, r.Concurrency, r.Failed, r.P50Ms, r.P95Ms, r.MaxMs, r.PerSecond, r.CPU)
 }
 
 // deployAll deploys the projects. One at a time, each deployment is polled;
-// all at once, the project list is polled instead (one request per tick for
-// all of them), so the measuring does not load the machine it measures.
+// all at once, the user's notification stream over WebSocket says when each
+// one finished, so the measuring does not load the machine it measures (the
+// no-op baseline likewise long-polls for its results).
 func (c *apiClient) deployAll(ctx context.Context, projects []string, concurrency int) ([]time.Duration, int, time.Duration, error) {
 	start := time.Now()
 	if concurrency == 1 {
@@ -129,65 +134,95 @@ func (c *apiClient) deployAll(ctx context.Context, projects []string, concurrenc
 		}
 		return lat, failed, time.Since(start), nil
 	}
-	began := make(map[string]time.Time, len(projects))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	errs := make(chan error, len(projects))
-	for _, p := range projects {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t0 := time.Now()
-			if err := c.call(ctx, http.MethodPost, "/api/projects/"+p+"/deployments", nil, nil, http.StatusAccepted); err != nil {
-				errs <- err
-				return
-			}
-			mu.Lock()
-			began[p] = t0
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	ws, err := eventsclient.Dial(ctx, eventsclient.Options{URL: c.base, Token: c.token, Buffer: 4 * len(projects)})
+	if err != nil {
 		return nil, 0, 0, err
 	}
-	return c.waitProjects(ctx, began, start)
+	defer ws.Close()
+	// The stream's backlog (earlier deployments) replays first and is ignored:
+	// only notifications about the deployments posted here count.
+	stream := models.UserStream(c.userID)
+	if err := ws.Subscribe(ctx, stream, 0); err != nil {
+		return nil, 0, 0, err
+	}
+	start = time.Now()
+	results := make(chan posted, len(projects))
+	for _, p := range projects {
+		go func() {
+			t0 := time.Now()
+			var d struct{ ID string }
+			err := c.call(ctx, http.MethodPost, "/api/projects/"+p+"/deployments", nil, &d, http.StatusAccepted)
+			results <- posted{d.ID, t0, err}
+		}()
+	}
+	return waitFinished(ctx, ws, stream, results, len(projects), start)
 }
 
-// waitProjects polls the project list until every project has left deploying.
-func (c *apiClient) waitProjects(ctx context.Context, began map[string]time.Time, start time.Time) ([]time.Duration, int, time.Duration, error) {
+// waitFinished collects the posted deployments and their deployment_finished
+// notifications, in whichever order they arrive.
+func waitFinished(ctx context.Context, ws *eventsclient.Client, stream string, results <-chan posted, n int, start time.Time) ([]time.Duration, int, time.Duration, error) {
+	began := make(map[string]time.Time, n)
+	ended := make(map[string]finished) // notifications that beat their POST's answer
 	var lat []time.Duration
-	failed := 0
-	deadline := time.Now().Add(5 * time.Minute)
-	for len(began) > 0 {
-		if time.Now().After(deadline) {
-			return nil, 0, 0, fmt.Errorf("%d deployments still running after 5 minutes", len(began))
+	failed, pending := 0, n
+	record := func(id string, t0 time.Time, f finished) {
+		pending--
+		if f.status == "deployed" {
+			lat = append(lat, f.at.Sub(t0))
+			return
 		}
-		var list []struct{ ID, Status, StatusMessage string }
-		if err := c.call(ctx, http.MethodGet, "/api/projects?pageSize=100", nil, &list, http.StatusOK); err != nil {
-			return nil, 0, 0, err
-		}
-		now := time.Now()
-		for _, p := range list {
-			t0, waiting := began[p.ID]
-			if !waiting || p.Status == "deploying" {
+		failed++
+		logf("deployment %s ended %s: %s", id, f.status, f.err)
+	}
+	deadline := time.After(5 * time.Minute)
+	for posts := n; pending > 0; {
+		select {
+		case r := <-results:
+			posts--
+			if r.err != nil {
+				return nil, 0, 0, r.err
+			}
+			if f, ok := ended[r.deployment]; ok {
+				record(r.deployment, r.at, f)
+			} else {
+				began[r.deployment] = r.at
+			}
+		case ev, ok := <-ws.Events():
+			if !ok {
+				return nil, 0, 0, fmt.Errorf("event stream closed: %v", ws.Err())
+			}
+			var n struct{ Kind, DeploymentID, Status, Error string }
+			if ev.Stream != stream || ev.Type != "notification" || json.Unmarshal(ev.Data, &n) != nil || n.Kind != "deployment_finished" {
 				continue
 			}
-			delete(began, p.ID)
-			if p.Status == "deployed" {
-				lat = append(lat, now.Sub(t0))
-			} else {
-				failed++
-				logf("project %s ended %s: %s", p.ID, p.Status, p.StatusMessage)
+			f := finished{status: n.Status, err: n.Error, at: time.Now()}
+			if t0, ok := began[n.DeploymentID]; ok {
+				delete(began, n.DeploymentID)
+				record(n.DeploymentID, t0, f)
+			} else if posts > 0 {
+				ended[n.DeploymentID] = f
 			}
-		}
-		if err := sleep(ctx, 25*time.Millisecond); err != nil {
-			return nil, 0, 0, err
+		case <-deadline:
+			return nil, 0, 0, fmt.Errorf("%d deployments still running after 5 minutes", pending)
+		case <-ctx.Done():
+			return nil, 0, 0, ctx.Err()
 		}
 	}
 	return lat, failed, time.Since(start), nil
 }
+
+// posted is a deployment request's answer; finished is its final notification.
+type (
+	posted struct {
+		deployment string
+		at         time.Time
+		err        error
+	}
+	finished struct {
+		status, err string
+		at          time.Time
+	}
+)
 
 func (c *apiClient) deployOnce(ctx context.Context, projectID string) (time.Duration, bool, error) {
 	start := time.Now()

@@ -227,23 +227,31 @@ func runDeployBench(ctx context.Context, o options, c *apiClient, s *deployStack
 	}
 	rep := &deployReport{}
 	logf("deploy: %d one after another", o.sequential)
+	cpu0 := takeCPU()
 	lat, failed, wall, err := c.deployAll(ctx, seq, 1)
 	if err != nil {
 		return nil, err
 	}
-	rep.Runs = append(rep.Runs, summarize("deployments, one at a time", 1, lat, failed, wall))
+	run := summarize("deployments, one at a time", 1, lat, failed, wall)
+	run.CPU = cpuBetween(cpu0, takeCPU(), run.Count)
+	rep.Runs = append(rep.Runs, run)
 	logf("deploy: %d at once", o.deploys)
+	cpu0 = takeCPU()
 	lat, failed, wall, err = c.deployAll(ctx, conc, o.deploys)
 	if err != nil {
 		return nil, err
 	}
-	rep.Runs = append(rep.Runs, summarize("deployments, all at once", o.deploys, lat, failed, wall))
+	run = summarize("deployments, all at once", o.deploys, lat, failed, wall)
+	run.CPU = cpuBetween(cpu0, takeCPU(), run.Count)
+	rep.Runs = append(rep.Runs, run)
 	logf("no-op baseline: %d one after another, %d at once", o.sequential, o.deploys)
 	for _, cc := range []struct{ n, c int }{{o.sequential, 1}, {o.deploys, o.deploys}} {
+		cpu0 := takeCPU()
 		r, err := runNoop(ctx, s.temporal.Address(), cc.n, cc.c)
 		if err != nil {
 			return nil, err
 		}
+		r.CPU = cpuBetween(cpu0, takeCPU(), r.Count)
 		rep.Runs = append(rep.Runs, r)
 	}
 	rep.judge()

@@ -53,7 +53,7 @@ func (d *deployReport) judge() {
 }
 
 func (d *deployReport) writeText(w io.Writer) {
-	fmt.Fprintln(w, "\ndeployments (POST to deployed, offline provider, polled every 20 ms) beside a no-op workflow on the same dev server:")
+	fmt.Fprintln(w, "\ndeployments (POST to deployed, offline provider; one at a time polled every 20 ms, all at once told by WebSocket) beside a no-op workflow on the same dev server:")
 	for _, r := range d.Runs {
 		fmt.Fprintln(w, "  "+r.line())
 	}
