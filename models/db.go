@@ -6,7 +6,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -21,7 +23,20 @@ import (
 type Store struct {
 	db       *gorm.DB
 	dialect  config.Dialect
-	notifier Notifier
+	notifier Notifier    // in-process wake-ups (this process's hub)
+	pg       *pgNotifier // Postgres: wake-ups for other processes, after commit
+	log      atomic.Pointer[slog.Logger]
+}
+
+// SetLogger sets where the store reports background trouble (slog.Default
+// until set).
+func (s *Store) SetLogger(l *slog.Logger) { s.log.Store(l) }
+
+func (s *Store) logger() *slog.Logger {
+	if l := s.log.Load(); l != nil {
+		return l
+	}
+	return slog.Default()
 }
 
 // Open connects to the configured database with a sized pool and checks it answers.
@@ -59,10 +74,14 @@ func Open(ctx context.Context, cfg config.Config) (*Store, error) {
 	sqlDB.SetMaxOpenConns(maxOpen)
 	sqlDB.SetMaxIdleConns(maxIdle)
 	sqlDB.SetConnMaxLifetime(cfg.DBConnMaxLifetime)
+	sqlDB.SetConnMaxIdleTime(cfg.DBConnMaxIdleTime)
 	s := &Store{db: db, dialect: dialect}
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
+	}
+	if dialect == config.Postgres {
+		s.pg = startPGNotifier(db, s.logger)
 	}
 	return s, nil
 }
@@ -102,6 +121,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the pool.
 func (s *Store) Close() error {
+	if s.pg != nil {
+		s.pg.close()
+	}
 	db, err := s.SQL()
 	if err != nil {
 		return err

@@ -37,8 +37,12 @@ type Config struct {
 	// DatabaseURL is a postgres:// URL or a sqlite file path (sqlite://path or file:path).
 	DatabaseURL       string        `env:"DATABASE_URL" envDefault:"sqlite://data/platform.db"`
 	DBMaxOpenConns    int           `env:"DB_MAX_OPEN_CONNS" envDefault:"20"`
-	DBMaxIdleConns    int           `env:"DB_MAX_IDLE_CONNS" envDefault:"10"`
+	// DBMaxIdleConns defaults to DBMaxOpenConns: a burst that closes and
+	// reopens connections costs Postgres a backend start and every prepared
+	// statement again; DBConnMaxIdleTime sheds them once quiet.
+	DBMaxIdleConns    int           `env:"DB_MAX_IDLE_CONNS"`
 	DBConnMaxLifetime time.Duration `env:"DB_CONN_MAX_LIFETIME" envDefault:"30m"`
+	DBConnMaxIdleTime time.Duration `env:"DB_CONN_MAX_IDLE_TIME" envDefault:"5m"`
 
 	// TemporalAddress, when empty in `platform dev`, starts the embedded dev server.
 	TemporalAddress   string `env:"TEMPORAL_ADDRESS"`
@@ -93,6 +97,9 @@ func Load(environ map[string]string) (Config, error) {
 	var c Config
 	if err := env.ParseWithOptions(&c, env.Options{Environment: environ}); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration:\n%w", namedErrors(err))
+	}
+	if _, set := environ["DB_MAX_IDLE_CONNS"]; !set {
+		c.DBMaxIdleConns = c.DBMaxOpenConns
 	}
 	return c, nil
 }

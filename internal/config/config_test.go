@@ -88,3 +88,28 @@ func TestLoggedConfigMasksSecrets(t *testing.T) {
 		t.Fatalf("database URL not masked but kept readable: %s", out)
 	}
 }
+
+// The idle pool follows the open pool unless set, so a smaller pool alone
+// is valid and a burst never closes connections it will reopen.
+func TestIdleConnectionsFollowOpenConnections(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		idle int
+	}{
+		{map[string]string{}, 20},
+		{map[string]string{"DB_MAX_OPEN_CONNS": "5"}, 5},
+		{map[string]string{"DB_MAX_OPEN_CONNS": "5", "DB_MAX_IDLE_CONNS": "0"}, 0},
+	} {
+		cfg, err := config.Load(tc.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.DBMaxIdleConns != tc.idle {
+			t.Errorf("%v: idle %d, want %d", tc.env, cfg.DBMaxIdleConns, tc.idle)
+		}
+		cfg.ApplyDevDefaults()
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%v: %v", tc.env, err)
+		}
+	}
+}
