@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-
-	"github.com/forgeai/platform/internal/config"
 )
 
 // EventsChannel is the Postgres NOTIFY channel that carries stream names.
@@ -39,53 +37,37 @@ type Notifier interface{ Notify(streams ...string) }
 // SetNotifier wires the in-process wake-up of event readers.
 func (s *Store) SetNotifier(n Notifier) { s.notifier = n }
 
-// pending collects the streams a transaction appended to.
-type pending struct{ streams []string }
-
-// withEvents runs fn in a transaction and, after it commits, wakes the
-// readers of every stream fn appended to. On Postgres the wake-up also goes
-// to other processes through NOTIFY, which Postgres delivers at commit.
+// withEvents runs fn in a transaction. The events fn emits are appended just
+// before the commit, in one statement on Postgres, and after the commit the
+// readers of every stream appended to are woken: in this process directly,
+// in others (Postgres) by a NOTIFY sent once the commit is done.
 func (s *Store) withEvents(ctx context.Context, fn func(tx *gorm.DB, ev *pending) error) error {
 	ev := &pending{}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return fn(tx, ev) })
-	if err == nil && s.notifier != nil && len(ev.streams) > 0 {
-		s.notifier.Notify(ev.streams...)
-	}
-	return err
-}
-
-// append adds an event to stream with the next gap-free sequence number.
-// The counter row is locked by the upsert until the transaction ends, so
-// concurrent writers of one stream serialise and commit in seq order.
-func (s *Store) append(tx *gorm.DB, ev *pending, stream, typ string, data any) (int64, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return 0, fmt.Errorf("encode event %s: %w", typ, err)
-	}
-	now := time.Now().UTC()
-	var seq int64
-	err = tx.Raw(`INSERT INTO event_streams (stream, last_seq, updated_at) VALUES (?, 1, ?)
-		ON CONFLICT (stream) DO UPDATE SET last_seq = event_streams.last_seq + 1, updated_at = excluded.updated_at
-		RETURNING last_seq`, stream, now).Scan(&seq).Error
-	if err != nil {
-		return 0, fmt.Errorf("allocate seq on %s: %w", stream, err)
-	}
-	if err := tx.Create(&Event{Stream: stream, Seq: seq, Type: typ, Data: NewJSON(json.RawMessage(raw)), CreatedAt: now}).Error; err != nil {
-		return 0, fmt.Errorf("append %s to %s: %w", typ, stream, err)
-	}
-	if s.dialect == config.Postgres {
-		if err := tx.Exec("SELECT pg_notify(?, ?)", EventsChannel, stream).Error; err != nil {
-			return 0, fmt.Errorf("notify %s: %w", stream, err)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx, ev); err != nil {
+			return err
+		}
+		return s.flush(tx, ev)
+	})
+	if err == nil && len(ev.streams) > 0 {
+		if s.pg != nil {
+			s.pg.Notify(ev.streams...)
+		}
+		if s.notifier != nil {
+			s.notifier.Notify(ev.streams...)
 		}
 	}
-	ev.streams = append(ev.streams, stream)
-	return seq, nil
+	return err
 }
 
-// emit appends an event whose seq the caller does not need.
-func (s *Store) emit(tx *gorm.DB, ev *pending, stream, typ string, data any) error {
-	_, err := s.append(tx, ev, stream, typ, data)
-	return err
+// emit queues an event on stream; withEvents appends it before committing.
+func (s *Store) emit(_ *gorm.DB, ev *pending, stream, typ string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encode event %s: %w", typ, err)
+	}
+	ev.queued = append(ev.queued, pendingEvent{stream: stream, typ: typ, data: raw})
+	return nil
 }
 
 // AppendEvent appends one event in its own transaction, for changes that
@@ -93,9 +75,14 @@ func (s *Store) emit(tx *gorm.DB, ev *pending, stream, typ string, data any) err
 func (s *Store) AppendEvent(ctx context.Context, stream, typ string, data any) (int64, error) {
 	var seq int64
 	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
-		var err error
-		seq, err = s.append(tx, ev, stream, typ, data)
-		return err
+		if err := s.emit(tx, ev, stream, typ, data); err != nil {
+			return err
+		}
+		if err := s.flush(tx, ev); err != nil {
+			return err
+		}
+		seq = ev.lastSeq
+		return nil
 	})
 	return seq, err
 }

@@ -108,3 +108,43 @@ func TestPruneKeepsEachStreamsLatestEvent(t *testing.T) {
 		}
 	})
 }
+
+// Events appended in one transaction get their streams' next seqs in the
+// order they were emitted, interleaved streams or not, and the data of each
+// lands under its own seq.
+func TestOneTransactionNumbersEachStreamInOrder(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *models.Store) {
+		n := &recordingNotifier{streams: map[string]int{}}
+		s.SetNotifier(n)
+		a, b := "project:01930000-0000-7000-8000-0000000000aa", "user:01930000-0000-7000-8000-0000000000bb"
+		if _, err := s.AppendEvent(t.Context(), a, "first", map[string]int{"i": -1}); err != nil {
+			t.Fatal(err)
+		}
+		batch := []models.TestEvent{{a, "a1"}, {b, "b1"}, {a, "a2"}, {a, "a3"}, {b, "b2"}}
+		if err := s.AppendInOneTransaction(t.Context(), batch...); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]string{a: {"first", "a1", "a2", "a3"}, b: {"b1", "b2"}}
+		for stream, types := range want {
+			evs, err := s.ReadEvents(t.Context(), stream, 0, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) != len(types) {
+				t.Fatalf("%s has %d events, want %d", stream, len(evs), len(types))
+			}
+			for i, ev := range evs {
+				if ev.Seq != int64(i+1) || ev.Type != types[i] {
+					t.Errorf("%s event %d: seq %d type %s, want seq %d type %s", stream, i, ev.Seq, ev.Type, i+1, types[i])
+				}
+			}
+		}
+		evs, _ := s.ReadEvents(t.Context(), a, 2, 1)
+		if len(evs) != 1 || string(evs[0].Data.V) != `{"i": 2}` && string(evs[0].Data.V) != `{"i":2}` {
+			t.Errorf("a2's data: %v", evs)
+		}
+		if n.streams[a] != 2 || n.streams[b] != 1 {
+			t.Errorf("woken %v, want %s twice and %s once", n.streams, a, b)
+		}
+	})
+}

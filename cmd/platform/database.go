@@ -14,7 +14,7 @@ import (
 )
 
 // openStore connects to the database; for SQLite it creates the file's folder.
-func openStore(ctx context.Context, cfg config.Config) (*models.Store, error) {
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*models.Store, error) {
 	dialect, dsn, err := cfg.Database()
 	if err != nil {
 		return nil, err
@@ -24,7 +24,12 @@ func openStore(ctx context.Context, cfg config.Config) (*models.Store, error) {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
 	}
-	return models.Open(ctx, cfg)
+	store, err := models.Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	store.SetLogger(log)
+	return store, nil
 }
 
 // migrateAndSync applies pending migrations and loads the built-in catalog.

@@ -12,9 +12,11 @@ import (
 
 // startEvents wires live events: a hub woken in-process by this process's
 // writes, by Postgres NOTIFY from other processes, or (SQLite) by polling.
+// On Postgres a slow re-read is the safety net for a wake-up lost when a
+// writer died between its commit and its NOTIFY.
 func startEvents(ctx context.Context, cfg config.Config, store *models.Store, log *slog.Logger) *events.Hub {
 	dialect, dsn, _ := cfg.Database()
-	poll := time.Duration(0)
+	poll := events.SafetyPoll
 	if dialect == config.SQLite {
 		poll = 500 * time.Millisecond
 	}

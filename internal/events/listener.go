@@ -10,6 +10,11 @@ import (
 	"github.com/forgeai/platform/models"
 )
 
+// SafetyPoll is how often, with Postgres NOTIFY wake-ups, each stream with
+// subscribers is re-read anyway: writers notify after their commit, so one
+// that dies in between leaves its events to be found by this re-read.
+const SafetyPoll = 5 * time.Second
+
 // ListenerApplicationName names the listener's Postgres session (pg_stat_activity).
 const ListenerApplicationName = "platform-event-listener"
 

@@ -1,0 +1,23 @@
+package models
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+)
+
+// TestEvent is an event for AppendInOneTransaction.
+type TestEvent struct{ Stream, Type string }
+
+// AppendInOneTransaction appends the events in one transaction, as the
+// store's own changes do, so tests can check the batch append's numbering.
+func (s *Store) AppendInOneTransaction(ctx context.Context, events ...TestEvent) error {
+	return s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
+		for i, e := range events {
+			if err := s.emit(tx, ev, e.Stream, e.Type, map[string]int{"i": i}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
