@@ -114,13 +114,25 @@ type pipeline struct {
 	in         DeploymentInput
 	step       string // the step running now, for failure bookkeeping
 	publishing bool   // Publish may have taken effect
+	// coarseStatus: the DeploymentStatus search attribute changes only when
+	// the pipeline starts and ends (and around an approval), not per step;
+	// each change costs the server a visibility write. Steps are in our API.
+	coarseStatus bool
 }
 
+// SearchStatusRunning is the DeploymentStatus search attribute of a
+// deployment whose pipeline is running; its steps are in the API.
+const SearchStatusRunning = "running"
+
 func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
+	p.coarseStatus = workflow.GetVersion(ctx, "coarse-search-status", workflow.DefaultVersion, 1) >= 1
 	if v := workflow.GetVersion(ctx, "approval-gate", workflow.DefaultVersion, 1); v >= 1 && p.in.ApprovalID != "" {
 		if err := p.awaitApproval(ctx); err != nil {
 			return DeploymentResult{}, err
 		}
+	}
+	if p.coarseStatus {
+		setStatus(ctx, SearchStatusRunning)
 	}
 	artifact := p.in.RollbackArtifact
 	if artifact == "" {
@@ -153,7 +165,9 @@ func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
 // stepRun records the step's start, runs its activity, and records success.
 func (p *pipeline) stepRun(ctx workflow.Context, step, status string, opts workflow.ActivityOptions, fn, input, out any) error {
 	p.step = step
-	setStatus(ctx, status)
+	if !p.coarseStatus {
+		setStatus(ctx, status)
+	}
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, bookkeeping), a.StartStep,
 		activities.StepInput{DeploymentID: p.in.DeploymentID, Step: step, Status: status}).Get(ctx, nil)
 	if err != nil {

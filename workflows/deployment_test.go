@@ -79,9 +79,20 @@ func TestDeploymentHappyPath(t *testing.T) {
 	env, rec := newEnv(t)
 	happyActivities(env)
 	env.OnActivity(a.Verify, mock.Anything, activities.VerifyInput{DeploymentID: "d1", ArtifactDigest: artifact}).Return(nil)
+	var statuses []string
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		if v, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(workflows.DeploymentStatusKey); ok {
+			statuses = append(statuses, v)
+		}
+	}).Return(nil)
 	env.ExecuteWorkflow(workflows.DeploymentWorkflowName, input())
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
+	}
+	// The search attribute changes when the pipeline starts and ends only:
+	// each change is a visibility write on the server; steps are in our API.
+	if got := strings.Join(statuses, ","); got != "running,deployed" {
+		t.Errorf("DeploymentStatus upserts = %s, want running,deployed", got)
 	}
 	var res workflows.DeploymentResult
 	if err := env.GetWorkflowResult(&res); err != nil {
