@@ -39,6 +39,7 @@ type options struct {
 	temporal    string
 	deploys     int
 	sequential  int
+	rounds      int
 	wsClients   int
 	eventRate   float64
 }
@@ -60,12 +61,13 @@ func main() {
 	flag.StringVar(&o.temporal, "temporal", "bin/temporal", "the Temporal CLI, for the deployment bench's dev server")
 	flag.IntVar(&o.deploys, "deploys", 50, "concurrent deployments in the deployment bench (0 skips it)")
 	flag.IntVar(&o.sequential, "sequential", 10, "deployments one after another, for single-deploy latency")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds of concurrent deployments and no-op workflows, interleaved; the ratio is their median")
 	flag.IntVar(&o.wsClients, "ws-clients", 1000, "WebSocket clients in the live-events bench (0 skips it)")
 	flag.Float64Var(&o.eventRate, "event-rate", 200, "events appended per second in the live-events bench")
 	flag.Parse()
 
-	if o.rate <= 0 || o.duration <= 0 || o.warmup < 0 || o.projects < 0 || o.maxInFlight <= 0 {
-		fmt.Fprintln(os.Stderr, "bench: need -rate > 0, -duration > 0, -warmup >= 0, -projects >= 0, -max-inflight > 0")
+	if o.rate <= 0 || o.duration <= 0 || o.warmup < 0 || o.projects < 0 || o.maxInFlight <= 0 || o.rounds < 1 {
+		fmt.Fprintln(os.Stderr, "bench: need -rate > 0, -duration > 0, -warmup >= 0, -projects >= 0, -max-inflight > 0, -rounds >= 1")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -209,55 +211,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-time.After(d):
 		return nil
 	}
-}
-
-// runDeployBench measures deployments end to end through the API and worker,
-// side by side with a no-op workflow of as many activities on the same server.
-func runDeployBench(ctx context.Context, o options, c *apiClient, s *deployStack, dbURL string, templates []string) (*deployReport, error) {
-	if err := s.startWorker(o.platform, dbURL); err != nil {
-		return nil, err
-	}
-	seq, err := c.projectsFor(ctx, "Sequential", o.sequential, templates)
-	if err != nil {
-		return nil, err
-	}
-	conc, err := c.projectsFor(ctx, "Concurrent", o.deploys, templates)
-	if err != nil {
-		return nil, err
-	}
-	rep := &deployReport{}
-	logf("deploy: %d one after another", o.sequential)
-	cpu0 := takeCPU()
-	lat, failed, wall, err := c.deployAll(ctx, seq, 1)
-	if err != nil {
-		return nil, err
-	}
-	run := summarize("deployments, one at a time", 1, lat, failed, wall)
-	run.CPU = cpuBetween(cpu0, takeCPU(), run.Count)
-	rep.Runs = append(rep.Runs, run)
-	logf("deploy: %d at once", o.deploys)
-	cpu0 = takeCPU()
-	lat, failed, wall, err = c.deployAll(ctx, conc, o.deploys)
-	if err != nil {
-		return nil, err
-	}
-	run = summarize("deployments, all at once", o.deploys, lat, failed, wall)
-	run.CPU = cpuBetween(cpu0, takeCPU(), run.Count)
-	rep.Runs = append(rep.Runs, run)
-	logf("no-op baseline: %d one after another, %d at once", o.sequential, o.deploys)
-	for _, cc := range []struct{ n, c int }{{o.sequential, 1}, {o.deploys, o.deploys}} {
-		cpu0 := takeCPU()
-		r, err := runNoop(ctx, s.temporal.Address(), cc.n, cc.c)
-		if err != nil {
-			return nil, err
-		}
-		r.CPU = cpuBetween(cpu0, takeCPU(), r.Count)
-		rep.Runs = append(rep.Runs, r)
-	}
-	rep.judge()
-	logf("approvals: %d business-user deployments approved one after another", o.sequential)
-	if rep.Approvals, err = runApprovalBench(ctx, c, c.base, o.sequential, templates); err != nil {
-		return nil, fmt.Errorf("approval bench: %w", err)
-	}
-	return rep, nil
 }

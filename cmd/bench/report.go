@@ -30,43 +30,6 @@ type report struct {
 	Events    *eventsReport    `json:"events,omitempty"`
 }
 
-// deployReport holds the deployment runs and their verdicts:
-// p50 under 2 s for a single deployment, throughput at least 0.7x the no-op.
-type deployReport struct {
-	Runs           []deployRun     `json:"runs"`
-	P50Verdict     string          `json:"p50Verdict"`
-	ThroughputRate float64         `json:"throughputRatio"`
-	RatioVerdict   string          `json:"ratioVerdict"`
-	Approvals      *approvalReport `json:"approvals,omitempty"`
-}
-
-func (d *deployReport) judge() {
-	if len(d.Runs) < 4 {
-		return
-	}
-	single, all, noopAll := d.Runs[0], d.Runs[1], d.Runs[3]
-	d.P50Verdict = verdict(single.Failed == 0 && single.P50Ms > 0 && single.P50Ms < 2000)
-	if noopAll.PerSecond > 0 {
-		d.ThroughputRate = all.PerSecond / noopAll.PerSecond
-	}
-	d.RatioVerdict = verdict(all.Failed == 0 && d.ThroughputRate >= 0.7)
-}
-
-func (d *deployReport) writeText(w io.Writer) {
-	fmt.Fprintln(w, "\ndeployments (POST to deployed, offline provider; one at a time polled every 20 ms, all at once told by WebSocket) beside a no-op workflow on the same dev server:")
-	for _, r := range d.Runs {
-		fmt.Fprintln(w, "  "+r.line())
-	}
-	if len(d.Runs) >= 4 {
-		fmt.Fprintf(w, "target single deploy p50 < 2000ms: %.0fms -> %s\n", d.Runs[0].P50Ms, d.P50Verdict)
-		fmt.Fprintf(w, "target throughput >= 0.7x no-op at %d concurrent: %.2f/s vs %.2f/s = %.2fx -> %s\n",
-			d.Runs[1].Concurrency, d.Runs[1].PerSecond, d.Runs[3].PerSecond, d.ThroughputRate, d.RatioVerdict)
-	}
-	if d.Approvals != nil {
-		d.Approvals.writeText(w)
-	}
-}
-
 type machineInfo struct {
 	NumCPU    int    `json:"numCPU"`
 	GoVersion string `json:"goVersion"`

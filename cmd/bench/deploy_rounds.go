@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+)
+
+// roundPair is one round of the throughput comparison: our deployments and
+// the no-op workflows, as many at once each, one right after the other.
+type roundPair struct {
+	Ours  deployRun `json:"ours"`
+	Noop  deployRun `json:"noop"`
+	Ratio float64   `json:"ratio"`
+}
+
+// runDeployBench measures deployments end to end through the API and worker,
+// side by side with a no-op workflow of as many activities on the same server.
+// Throughput is compared over several interleaved rounds (which of the two
+// goes first alternates), and the verdict is on the median ratio: one round
+// on a shared 2-core machine swings too much to judge by.
+func runDeployBench(ctx context.Context, o options, c *apiClient, s *deployStack, dbURL string, templates []string) (*deployReport, error) {
+	if err := s.startWorker(o.platform, dbURL); err != nil {
+		return nil, err
+	}
+	seq, err := c.projectsFor(ctx, "Sequential", o.sequential, templates)
+	if err != nil {
+		return nil, err
+	}
+	conc, err := c.projectsFor(ctx, "Concurrent", o.deploys, templates)
+	if err != nil {
+		return nil, err
+	}
+	rep := &deployReport{}
+	logf("deploy: %d one after another", o.sequential)
+	if rep.Single, err = c.measureDeploys(ctx, "deployments, one at a time", seq, 1); err != nil {
+		return nil, err
+	}
+	logf("no-op baseline: %d one after another", o.sequential)
+	if rep.SingleNoop, err = measureNoop(ctx, s, o.sequential, 1); err != nil {
+		return nil, err
+	}
+	for i := range o.rounds {
+		logf("round %d of %d: %d deployments at once, %d no-op workflows at once", i+1, o.rounds, o.deploys, o.deploys)
+		var r roundPair
+		ours := func() (err error) {
+			r.Ours, err = c.measureDeploys(ctx, "deployments, all at once", conc, o.deploys)
+			return err
+		}
+		noop := func() (err error) {
+			r.Noop, err = measureNoop(ctx, s, o.deploys, o.deploys)
+			return err
+		}
+		first, second := ours, noop
+		if i%2 == 1 {
+			first, second = noop, ours
+		}
+		if err := first(); err != nil {
+			return nil, err
+		}
+		if err := second(); err != nil {
+			return nil, err
+		}
+		if r.Noop.PerSecond > 0 {
+			r.Ratio = r.Ours.PerSecond / r.Noop.PerSecond
+		}
+		rep.Rounds = append(rep.Rounds, r)
+	}
+	rep.judge()
+	logf("approvals: %d business-user deployments approved one after another", o.sequential)
+	if rep.Approvals, err = runApprovalBench(ctx, c, c.base, o.sequential, templates); err != nil {
+		return nil, fmt.Errorf("approval bench: %w", err)
+	}
+	return rep, nil
+}
+
+func (c *apiClient) measureDeploys(ctx context.Context, name string, projects []string, concurrency int) (deployRun, error) {
+	cpu0 := takeCPU()
+	lat, failed, wall, err := c.deployAll(ctx, projects, concurrency)
+	if err != nil {
+		return deployRun{}, err
+	}
+	run := summarize(name, concurrency, lat, failed, wall)
+	run.CPU = cpuBetween(cpu0, takeCPU(), run.Count)
+	return run, nil
+}
+
+func measureNoop(ctx context.Context, s *deployStack, count, concurrency int) (deployRun, error) {
+	cpu0 := takeCPU()
+	run, err := runNoop(ctx, s.temporal.Address(), count, concurrency)
+	if err != nil {
+		return deployRun{}, err
+	}
+	run.CPU = cpuBetween(cpu0, takeCPU(), run.Count)
+	return run, nil
+}
+
+// deployReport holds the deployment runs and their verdicts:
+// p50 under 2 s for a single deployment, throughput at least 0.7x the no-op.
+type deployReport struct {
+	Single         deployRun       `json:"single"`
+	SingleNoop     deployRun       `json:"singleNoop"`
+	Rounds         []roundPair     `json:"rounds"`
+	P50Verdict     string          `json:"p50Verdict"`
+	OursPerSecond  float64         `json:"oursPerSecondMedian"`
+	NoopPerSecond  float64         `json:"noopPerSecondMedian"`
+	ThroughputRate float64         `json:"throughputRatioMedian"`
+	RatioVerdict   string          `json:"ratioVerdict"`
+	Approvals      *approvalReport `json:"approvals,omitempty"`
+}
+
+func (d *deployReport) judge() {
+	d.P50Verdict = verdict(d.Single.Failed == 0 && d.Single.P50Ms > 0 && d.Single.P50Ms < 2000)
+	var ours, noop, ratios []float64
+	failed := 0
+	for _, r := range d.Rounds {
+		ours, noop, ratios = append(ours, r.Ours.PerSecond), append(noop, r.Noop.PerSecond), append(ratios, r.Ratio)
+		failed += r.Ours.Failed
+	}
+	d.OursPerSecond, d.NoopPerSecond, d.ThroughputRate = median(ours), median(noop), median(ratios)
+	d.RatioVerdict = verdict(failed == 0 && d.ThroughputRate >= 0.7)
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func (d *deployReport) writeText(w io.Writer) {
+	fmt.Fprintln(w, "\ndeployments (POST to deployed, offline provider; one at a time polled every 20 ms, all at once told by WebSocket) beside a no-op workflow on the same dev server:")
+	fmt.Fprintln(w, "  "+d.Single.line())
+	fmt.Fprintln(w, "  "+d.SingleNoop.line())
+	for i, r := range d.Rounds {
+		fmt.Fprintf(w, "  round %d: ours %.2f/s, no-op %.2f/s, ratio %.2fx\n", i+1, r.Ours.PerSecond, r.Noop.PerSecond, r.Ratio)
+		fmt.Fprintln(w, "    "+r.Ours.line())
+		fmt.Fprintln(w, "    "+r.Noop.line())
+	}
+	fmt.Fprintf(w, "target single deploy p50 < 2000ms: %.0fms -> %s\n", d.Single.P50Ms, d.P50Verdict)
+	if len(d.Rounds) > 0 {
+		fmt.Fprintf(w, "target throughput >= 0.7x no-op at %d concurrent, median of %d rounds: %.2f/s vs %.2f/s, ratio %.2fx -> %s\n",
+			d.Rounds[0].Ours.Concurrency, len(d.Rounds), d.OursPerSecond, d.NoopPerSecond, d.ThroughputRate, d.RatioVerdict)
+	}
+	if d.Approvals != nil {
+		d.Approvals.writeText(w)
+	}
+}
