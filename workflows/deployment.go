@@ -124,9 +124,18 @@ type pipeline struct {
 // deployment whose pipeline is running; its steps are in the API.
 const SearchStatusRunning = "running"
 
+// deploymentChange versions DeploymentWorkflow's changes under one change ID,
+// so an execution records one version marker (and one TemporalChangeVersion
+// search attribute upsert), however many changes it has seen:
+//
+//	1: a deployment with an ApprovalID waits for the approval
+//	2: DeploymentStatus is upserted when the pipeline starts and ends only
+const deploymentChange = "approval-gate"
+
 func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
-	p.coarseStatus = workflow.GetVersion(ctx, "coarse-search-status", workflow.DefaultVersion, 1) >= 1
-	if v := workflow.GetVersion(ctx, "approval-gate", workflow.DefaultVersion, 1); v >= 1 && p.in.ApprovalID != "" {
+	v := workflow.GetVersion(ctx, deploymentChange, workflow.DefaultVersion, 2)
+	p.coarseStatus = v >= 2
+	if v >= 1 && p.in.ApprovalID != "" {
 		if err := p.awaitApproval(ctx); err != nil {
 			return DeploymentResult{}, err
 		}
