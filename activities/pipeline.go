@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/forgeai/platform/internal/ai"
+	"github.com/forgeai/platform/internal/appshost"
 	"github.com/forgeai/platform/internal/artifacts"
 	"github.com/forgeai/platform/internal/build"
 	"github.com/forgeai/platform/models"
@@ -200,8 +202,11 @@ type VerifyInput struct {
 	ArtifactDigest string
 }
 
-// Verify fetches every file of the live release from the apps host and
-// checks its content digest against the artifact's manifest.
+// Verify fetches the live URL from the apps host, as a visitor would: it
+// must come from this deployment's artifact (the host names the artifact
+// it served) and its content digest must match the artifact's manifest.
+// The other files are served from the same content-addressed artifact, so
+// one request proves the release moved and is served intact.
 func (a *Deployment) Verify(ctx context.Context, in VerifyInput) error {
 	d, err := a.Store.DeploymentByID(ctx, in.DeploymentID)
 	if err != nil {
@@ -215,16 +220,18 @@ func (a *Deployment) Verify(ctx context.Context, in VerifyInput) error {
 	if err != nil {
 		return fmt.Errorf("load manifest: %w", err)
 	}
-	base := strings.TrimRight(a.AppsFetch, "/") + "/" + p.Slug + "/"
-	for _, e := range m.Files {
-		if err := a.verifyFile(ctx, base+e.Path, e.Digest); err != nil {
-			return temporal.NewApplicationErrorWithCause("verify "+e.Path+": "+err.Error(), ErrTypeVerifyFailed, err)
-		}
+	i := slices.IndexFunc(m.Files, func(e artifacts.Entry) bool { return e.Path == "index.html" })
+	if i < 0 {
+		return temporal.NewNonRetryableApplicationError("verify: the artifact has no index.html", ErrTypeVerifyFailed, nil)
+	}
+	url := strings.TrimRight(a.AppsFetch, "/") + "/" + p.Slug + "/"
+	if err := a.verifyPage(ctx, url, in.ArtifactDigest, m.Files[i].Digest); err != nil {
+		return temporal.NewApplicationErrorWithCause("verify "+url+": "+err.Error(), ErrTypeVerifyFailed, err)
 	}
 	return nil
 }
 
-func (a *Deployment) verifyFile(ctx context.Context, url, digest string) error {
+func (a *Deployment) verifyPage(ctx context.Context, url, artifact, digest string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
@@ -235,7 +242,10 @@ func (a *Deployment) verifyFile(ctx context.Context, url, digest string) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %d", url, resp.StatusCode)
+		return fmt.Errorf("answered %d", resp.StatusCode)
+	}
+	if got := resp.Header.Get(appshost.ArtifactHeader); got != artifact {
+		return fmt.Errorf("serves artifact %q, want %s", got, artifact)
 	}
 	h := sha256.New()
 	if _, err := io.Copy(h, io.LimitReader(resp.Body, 64<<20)); err != nil {

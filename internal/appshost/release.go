@@ -12,6 +12,11 @@ import (
 	"github.com/forgeai/platform/internal/artifacts"
 )
 
+// ArtifactHeader names the artifact (its manifest digest) a response comes
+// from, so the deployment pipeline can tell which release is live. Digests
+// are content hashes of public files: they reveal nothing else.
+const ArtifactHeader = "X-Artifact-Digest"
+
 const (
 	liveCacheControl      = "no-cache"
 	immutableCacheControl = "public, max-age=31536000, immutable"
@@ -69,6 +74,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, digest, file
 	hdr := w.Header()
 	hdr.Set("Cache-Control", cacheControl)
 	hdr.Set("ETag", `"`+e.Digest+`"`)
+	hdr.Set(ArtifactHeader, digest)
 	if etagMatches(r.Header.Get("If-None-Match"), e.Digest) {
 		w.WriteHeader(http.StatusNotModified)
 		return
