@@ -29,7 +29,7 @@ func runAPI(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.TemporalAddress == "" {
 		return fmt.Errorf("TEMPORAL_ADDRESS is required for `platform api` (use `platform dev` to start a local server)")
 	}
-	store, err := openStore(ctx, cfg, log)
+	store, err := openStore(ctx, cfg, "api", log)
 	if err != nil {
 		return err
 	}

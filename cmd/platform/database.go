@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -13,11 +14,16 @@ import (
 	"github.com/forgeai/platform/models"
 )
 
-// openStore connects to the database; for SQLite it creates the file's folder.
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*models.Store, error) {
+// openStore connects to the database; for SQLite it creates the file's
+// folder. Postgres sessions are named after the command (application_name,
+// as pg_stat_activity shows them) unless the URL names them already.
+func openStore(ctx context.Context, cfg config.Config, command string, log *slog.Logger) (*models.Store, error) {
 	dialect, dsn, err := cfg.Database()
 	if err != nil {
 		return nil, err
+	}
+	if dialect == config.Postgres {
+		cfg.DatabaseURL = withApplicationName(cfg.DatabaseURL, "platform-"+command)
 	}
 	if dialect == config.SQLite && filepath.Dir(dsn) != "." {
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o755); err != nil {
@@ -59,4 +65,19 @@ func syncCatalog(ctx context.Context, store *models.Store, log *slog.Logger) err
 	}
 	log.InfoContext(ctx, "template catalog synced", "created", rep.Created, "updated", rep.Updated, "unchanged", rep.Unchanged)
 	return nil
+}
+
+// withApplicationName adds application_name to a postgres URL that has none.
+func withApplicationName(dsn, name string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	if q.Has("application_name") {
+		return dsn
+	}
+	q.Set("application_name", name)
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -45,7 +45,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer stopTemporal()
 
-	store, err := openStore(ctx, cfg, log)
+	store, err := openStore(ctx, cfg, "dev", log)
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 		// Managed namespaces may forbid this; the operator registers them instead.
 		log.Warn("could not register search attributes", "error", err.Error())
 	}
-	store, err := openStore(ctx, cfg, log)
+	store, err := openStore(ctx, cfg, "worker", log)
 	if err != nil {
 		return err
 	}
