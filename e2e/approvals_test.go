@@ -32,6 +32,23 @@ func (c *apiClient) waitApproval(id, status string) approval {
 	return a
 }
 
+// waitRole waits until the user's profile shows the role: an approved role
+// change is applied by an activity a moment after the approval resolves.
+func (c *apiClient) waitRole(role string) {
+	c.t.Helper()
+	var profile struct{ Role string }
+	deadline := time.Now().Add(10 * time.Second)
+	for profile.Role != role && time.Now().Before(deadline) {
+		c.call("GET", "/api/user/profile", nil, 200, &profile)
+		if profile.Role != role {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if profile.Role != role {
+		c.t.Fatalf("role is %q, want %q", profile.Role, role)
+	}
+}
+
 // TestRoleChangeApprovalThroughAPIAndCLI: a user asks for a role; an
 // ineligible signal is recorded and ignored; the admin approves with the
 // exact `temporal workflow signal` command from the README; the role changes
@@ -71,15 +88,7 @@ func TestRoleChangeApprovalThroughAPIAndCLI(t *testing.T) {
 		!strings.Contains(done.IgnoredSignals[0].Reason, "not eligible") {
 		t.Fatalf("approval: %+v", done)
 	}
-	var profile struct{ Role string }
-	deadline := time.Now().Add(10 * time.Second)
-	for profile.Role != "technical_user" && time.Now().Before(deadline) {
-		dana.call("GET", "/api/user/profile", nil, 200, &profile)
-		time.Sleep(100 * time.Millisecond)
-	}
-	if profile.Role != "technical_user" {
-		t.Fatalf("role after approval: %q", profile.Role)
-	}
+	dana.waitRole("technical_user")
 
 	var second approval
 	dana.call("POST", "/api/user/role-requests", map[string]string{"role": "admin", "reason": "to help"}, 202, &second)
@@ -91,6 +100,7 @@ func TestRoleChangeApprovalThroughAPIAndCLI(t *testing.T) {
 		t.Fatalf("rejection: %+v", rejected)
 	}
 	admin.call("POST", "/api/approvals/"+second.ID+"/approve", map[string]string{}, 409, nil)
+	var profile struct{ Role string }
 	dana.call("GET", "/api/user/profile", nil, 200, &profile)
 	if profile.Role != "technical_user" {
 		t.Fatalf("a rejected request changed the role to %q", profile.Role)
@@ -212,6 +222,7 @@ func TestTemplateSubmissionIsPublishedOnlyAfterApproval(t *testing.T) {
 	waitApprovalOpen(t, admin, roleReq.ID)
 	admin.call("POST", "/api/approvals/"+roleReq.ID+"/approve", map[string]string{}, 200, nil)
 	admin.waitApproval(roleReq.ID, "approved")
+	tech.waitRole("technical_user") // applied by an activity after the decision
 
 	schema := map[string]any{"type": "object", "additionalProperties": false, "required": []string{"appName"},
 		"properties": map[string]any{"appName": map[string]any{"type": "string", "default": "Clinic Board", "maxLength": 80}}}
