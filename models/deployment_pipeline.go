@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/forgeai/platform/internal/config"
 )
 
 // Step outcomes.
@@ -90,9 +92,24 @@ type eventOut struct {
 	data map[string]any
 }
 
-// updateDeployment applies change under a row lock and appends the events it
-// returns to the deployment's and its project's streams, in one transaction.
+// updateDeployment applies change to the deployment and appends the events
+// it returns to the deployment's and its project's streams, atomically. On
+// Postgres it is an optimistic update (see updateDeploymentCAS); on SQLite,
+// one writer at a time, a transaction.
 func (s *Store) updateDeployment(ctx context.Context, op, id string, change func(d *Deployment) []eventOut) (Deployment, error) {
+	if s.dialect == config.Postgres {
+		d, done, err := s.updateDeploymentCAS(ctx, op, id, change)
+		if done || err != nil {
+			return d, err
+		}
+		// Writers kept getting there first: queue behind them on the row lock.
+	}
+	return s.updateDeploymentLocked(ctx, op, id, change)
+}
+
+// updateDeploymentLocked applies change under a row lock, with its events,
+// in one transaction.
+func (s *Store) updateDeploymentLocked(ctx context.Context, op, id string, change func(d *Deployment) []eventOut) (Deployment, error) {
 	var d Deployment
 	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 		if err := lockRow(tx, s.dialect).Where("id = ?", id).Take(&d).Error; err != nil {

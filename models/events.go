@@ -49,13 +49,8 @@ func (s *Store) withEvents(ctx context.Context, fn func(tx *gorm.DB, ev *pending
 		}
 		return s.flush(tx, ev)
 	})
-	if err == nil && len(ev.streams) > 0 {
-		if s.pg != nil {
-			s.pg.Notify(ev.streams...)
-		}
-		if s.notifier != nil {
-			s.notifier.Notify(ev.streams...)
-		}
+	if err == nil {
+		s.wake(ev.streams...)
 	}
 	return err
 }

@@ -45,9 +45,9 @@ func (s *Store) flush(tx *gorm.DB, ev *pending) error {
 			}
 		}
 	}
-	for _, e := range ev.queued {
-		if !slices.Contains(ev.streams, e.stream) {
-			ev.streams = append(ev.streams, e.stream)
+	for _, st := range streamsOf(ev.queued) {
+		if !slices.Contains(ev.streams, st) {
+			ev.streams = append(ev.streams, st)
 		}
 	}
 	ev.lastSeq = ev.queued[len(ev.queued)-1].seq
@@ -57,12 +57,31 @@ func (s *Store) flush(tx *gorm.DB, ev *pending) error {
 
 // appendBatch writes the events in one statement: it advances each stream's
 // counter by its number of events (counters locked in stream order, so two
-// transactions never wait on each other crosswise), inserts the events with
-// their seqs. One round trip instead of two per event.
+// transactions never wait on each other crosswise) and inserts the events
+// with their seqs. One round trip instead of two per event.
 func appendBatch(tx *gorm.DB, events []pendingEvent, now time.Time) error {
+	ctes, args, count := eventsCTEs(events, now, "")
+	var rows []streamSeq
+	if err := tx.Raw("WITH "+ctes+" SELECT s.stream, s.last_seq FROM s", args...).Scan(&rows).Error; err != nil {
+		return fmt.Errorf("append %d events: %w", len(events), err)
+	}
+	return assignSeqs(events, rows, count)
+}
+
+// streamSeq is a stream's counter after an append.
+type streamSeq struct {
+	Stream  string
+	LastSeq int64
+}
+
+// eventsCTEs renders the common table expressions that append events
+// (e, c, s, i; s returns each stream's new last_seq) and their arguments.
+// A non-empty cond makes the append happen only if it holds, e.g. only if
+// an update in an earlier expression of the same statement took effect.
+func eventsCTEs(events []pendingEvent, now time.Time, cond string) (string, []any, map[string]int64) {
 	var q strings.Builder
-	args := make([]any, 0, 4*len(events)+3)
-	q.WriteString("WITH e (stream, idx, type, data) AS (VALUES ")
+	args := make([]any, 0, 4*len(events)+2)
+	q.WriteString("e (stream, idx, type, data) AS (VALUES ")
 	count := map[string]int64{}
 	for i, e := range events {
 		count[e.stream]++
@@ -72,22 +91,23 @@ func appendBatch(tx *gorm.DB, events []pendingEvent, now time.Time) error {
 		q.WriteString("(?::text, ?::bigint, ?::text, ?::jsonb)")
 		args = append(args, e.stream, count[e.stream], e.typ, string(e.data))
 	}
+	where := ""
+	if cond != "" {
+		where = " WHERE " + cond
+	}
 	q.WriteString(`),
-c AS (SELECT stream, count(*) AS n FROM e GROUP BY stream),
+c AS (SELECT stream, count(*) AS n FROM e` + where + ` GROUP BY stream),
 s AS (INSERT INTO event_streams (stream, last_seq, updated_at) SELECT stream, n, ?::timestamptz FROM c ORDER BY stream
 	ON CONFLICT (stream) DO UPDATE SET last_seq = event_streams.last_seq + excluded.last_seq, updated_at = excluded.updated_at
 	RETURNING stream, last_seq),
 i AS (INSERT INTO events (stream, seq, type, data, created_at)
-	SELECT e.stream, s.last_seq - c.n + e.idx, e.type, e.data, ?::timestamptz FROM e JOIN c USING (stream) JOIN s USING (stream))
-SELECT s.stream, s.last_seq FROM s`)
+	SELECT e.stream, s.last_seq - c.n + e.idx, e.type, e.data, ?::timestamptz FROM e JOIN c USING (stream) JOIN s USING (stream))`)
 	args = append(args, now, now)
-	var rows []struct {
-		Stream  string
-		LastSeq int64
-	}
-	if err := tx.Raw(q.String(), args...).Scan(&rows).Error; err != nil {
-		return fmt.Errorf("append %d events: %w", len(events), err)
-	}
+	return q.String(), args, count
+}
+
+// assignSeqs gives each event its seq from its stream's new last_seq.
+func assignSeqs(events []pendingEvent, rows []streamSeq, count map[string]int64) error {
 	last := make(map[string]int64, len(rows))
 	for _, r := range rows {
 		last[r.Stream] = r.LastSeq
