@@ -25,7 +25,7 @@ type Store interface {
 	EndStep(ctx context.Context, id, step, outcome, errMsg string) (models.Deployment, error)
 	SetSourceDigest(ctx context.Context, id, digest string) error
 	SetArtifactDigest(ctx context.Context, id, digest string) error
-	PublishRelease(ctx context.Context, deploymentID, url string) (models.Release, error)
+	PublishRelease(ctx context.Context, deploymentID string, urlFor func(slug string) string) (models.Publication, error)
 	RestoreRelease(ctx context.Context, deploymentID string) error
 	FinishDeployment(ctx context.Context, id, status, url, errMsg string) (models.Deployment, error)
 	AppendEvent(ctx context.Context, stream, typ string, data any) (int64, error)

@@ -171,27 +171,20 @@ type PublishOutput struct {
 	URL                  string
 	PreviewURL           string
 	PreviousDeploymentID string
+	Slug                 string // the project's, for Verify
 }
 
 // Publish atomically points the project's live release at the deployment's
 // artifact, keeping the previous release for rollback. Idempotent per deployment.
 func (a *Deployment) Publish(ctx context.Context, in PublishInput) (PublishOutput, error) {
-	d, err := a.Store.DeploymentByID(ctx, in.DeploymentID)
-	if err != nil {
-		return PublishOutput{}, storeError("load deployment", err)
-	}
-	p, err := a.Store.ProjectByID(ctx, d.ProjectID)
-	if err != nil {
-		return PublishOutput{}, storeError("load project", err)
-	}
-	url := strings.TrimRight(a.AppsBaseURL, "/") + "/" + p.Slug + "/"
-	rel, err := a.Store.PublishRelease(ctx, d.ID, url)
+	base := strings.TrimRight(a.AppsBaseURL, "/")
+	pub, err := a.Store.PublishRelease(ctx, in.DeploymentID, func(slug string) string { return base + "/" + slug + "/" })
 	if err != nil {
 		return PublishOutput{}, storeError("publish", err)
 	}
-	out := PublishOutput{URL: url, PreviewURL: strings.TrimRight(a.AppsBaseURL, "/") + "/_d/" + d.ID + "/"}
-	if rel.PreviousDeploymentID != nil {
-		out.PreviousDeploymentID = *rel.PreviousDeploymentID
+	out := PublishOutput{URL: pub.URL, PreviewURL: base + "/_d/" + in.DeploymentID + "/", Slug: pub.Slug}
+	if pub.PreviousDeploymentID != nil {
+		out.PreviousDeploymentID = *pub.PreviousDeploymentID
 	}
 	return out, nil
 }
@@ -200,6 +193,7 @@ func (a *Deployment) Publish(ctx context.Context, in PublishInput) (PublishOutpu
 type VerifyInput struct {
 	DeploymentID   string
 	ArtifactDigest string
+	Slug           string // the project's; looked up when empty (older workflows)
 }
 
 // Verify fetches the live URL from the apps host, as a visitor would: it
@@ -208,13 +202,17 @@ type VerifyInput struct {
 // The other files are served from the same content-addressed artifact, so
 // one request proves the release moved and is served intact.
 func (a *Deployment) Verify(ctx context.Context, in VerifyInput) error {
-	d, err := a.Store.DeploymentByID(ctx, in.DeploymentID)
-	if err != nil {
-		return storeError("load deployment", err)
-	}
-	p, err := a.Store.ProjectByID(ctx, d.ProjectID)
-	if err != nil {
-		return storeError("load project", err)
+	slug := in.Slug
+	if slug == "" {
+		d, err := a.Store.DeploymentByID(ctx, in.DeploymentID)
+		if err != nil {
+			return storeError("load deployment", err)
+		}
+		p, err := a.Store.ProjectByID(ctx, d.ProjectID)
+		if err != nil {
+			return storeError("load project", err)
+		}
+		slug = p.Slug
 	}
 	m, err := a.Artifacts.GetManifest(ctx, in.ArtifactDigest)
 	if err != nil {
@@ -224,7 +222,7 @@ func (a *Deployment) Verify(ctx context.Context, in VerifyInput) error {
 	if i < 0 {
 		return temporal.NewNonRetryableApplicationError("verify: the artifact has no index.html", ErrTypeVerifyFailed, nil)
 	}
-	url := strings.TrimRight(a.AppsFetch, "/") + "/" + p.Slug + "/"
+	url := strings.TrimRight(a.AppsFetch, "/") + "/" + slug + "/"
 	if err := a.verifyPage(ctx, url, in.ArtifactDigest, m.Files[i].Digest); err != nil {
 		return temporal.NewApplicationErrorWithCause("verify "+url+": "+err.Error(), ErrTypeVerifyFailed, err)
 	}

@@ -28,6 +28,17 @@ func (verifyStore) ProjectByID(context.Context, string) (models.Project, error) 
 	return models.Project{ID: "p1", Slug: "riverside"}, nil
 }
 
+// noLookups fails any lookup: Verify must not need one when given the slug.
+type noLookups struct{ activities.Store }
+
+func (noLookups) DeploymentByID(context.Context, string) (models.Deployment, error) {
+	return models.Deployment{}, errors.New("looked up the deployment")
+}
+
+func (noLookups) ProjectByID(context.Context, string) (models.Project, error) {
+	return models.Project{}, errors.New("looked up the project")
+}
+
 // liveRelease resolves the slug "riverside" to whatever artifact is live.
 type liveRelease struct{ digest string }
 
@@ -69,6 +80,15 @@ func TestVerifyChecksTheLiveReleaseIsTheDeploymentsArtifact(t *testing.T) {
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(act)
 
+	t.Run("the slug comes from Publish", func(t *testing.T) {
+		live.digest = ours
+		direct := &activities.Deployment{Store: noLookups{}, Artifacts: store, AppsFetch: host.URL, HTTP: http.DefaultClient}
+		env := suite.NewTestActivityEnvironment()
+		env.RegisterActivity(direct)
+		if _, err := env.ExecuteActivity(direct.Verify, activities.VerifyInput{DeploymentID: "d1", ArtifactDigest: ours, Slug: "riverside"}); err != nil {
+			t.Fatal(err)
+		}
+	})
 	for _, tc := range []struct {
 		name, live, artifact, want string
 		retryable                  bool

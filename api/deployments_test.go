@@ -129,7 +129,7 @@ func TestCancelAndRollback(t *testing.T) {
 		if err := h.store.SetArtifactDigest(ctx, first.ID, digest); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.store.PublishRelease(ctx, first.ID, "http://apps.test/riverside/"); err != nil {
+		if _, err := h.store.PublishRelease(ctx, first.ID, func(slug string) string { return "http://apps.test/" + slug + "/" }); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := h.store.FinishDeployment(ctx, first.ID, models.DeployDeployed, "http://apps.test/riverside/", ""); err != nil {

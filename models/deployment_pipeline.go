@@ -151,11 +151,19 @@ type Release struct {
 	CreatedAt            time.Time
 }
 
+// Publication is a release and where it is served.
+type Publication struct {
+	Release
+	Slug string // the project's
+	URL  string // its live URL
+}
+
 // PublishRelease points the project's live release at the deployment's
-// artifact, atomically, remembering the release it replaces. Publishing the
-// same deployment again changes nothing (idempotent per deployment).
-func (s *Store) PublishRelease(ctx context.Context, deploymentID, url string) (Release, error) {
-	var rel Release
+// artifact, atomically, remembering the release it replaces; urlFor gives
+// the live URL of the project's slug. Publishing the same deployment again
+// changes nothing (idempotent per deployment).
+func (s *Store) PublishRelease(ctx context.Context, deploymentID string, urlFor func(slug string) string) (Publication, error) {
+	var pub Publication
 	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 		var d Deployment
 		if err := tx.Where("id = ?", deploymentID).Take(&d).Error; err != nil {
@@ -165,7 +173,8 @@ func (s *Store) PublishRelease(ctx context.Context, deploymentID, url string) (R
 		if err := lockRow(tx, s.dialect).Where("id = ?", d.ProjectID).Take(&p).Error; err != nil {
 			return err
 		}
-		err := tx.Where("deployment_id = ?", deploymentID).Take(&rel).Error
+		pub.Slug, pub.URL = p.Slug, urlFor(p.Slug)
+		err := tx.Where("deployment_id = ?", deploymentID).Take(&pub.Release).Error
 		if err == nil {
 			return nil
 		}
@@ -175,20 +184,20 @@ func (s *Store) PublishRelease(ctx context.Context, deploymentID, url string) (R
 		if d.ArtifactDigest == "" {
 			return errors.New("deployment has no artifact")
 		}
-		rel = Release{DeploymentID: d.ID, ProjectID: p.ID, ArtifactDigest: d.ArtifactDigest, PreviousDeploymentID: p.LiveDeploymentID}
-		if err := tx.Create(&rel).Error; err != nil {
+		pub.Release = Release{DeploymentID: d.ID, ProjectID: p.ID, ArtifactDigest: d.ArtifactDigest, PreviousDeploymentID: p.LiveDeploymentID}
+		if err := tx.Create(&pub.Release).Error; err != nil {
 			return err
 		}
 		if err := tx.Model(&Project{}).Where("id = ?", p.ID).Updates(map[string]any{
-			"live_deployment_id": d.ID, "deployment_url": url, "updated_at": time.Now().UTC(),
+			"live_deployment_id": d.ID, "deployment_url": pub.URL, "updated_at": time.Now().UTC(),
 		}).Error; err != nil {
 			return err
 		}
 		return s.appendDeploymentEvent(tx, ev, d, "deployment.published", map[string]any{
-			"url": url, "artifactDigest": d.ArtifactDigest, "previousDeploymentId": p.LiveDeploymentID,
+			"url": pub.URL, "artifactDigest": d.ArtifactDigest, "previousDeploymentId": p.LiveDeploymentID,
 		})
 	})
-	return rel, translate("publish release", err)
+	return pub, translate("publish release", err)
 }
 
 // RestoreRelease undoes PublishRelease: if the deployment is live, the

@@ -164,7 +164,7 @@ func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
 		return DeploymentResult{}, err
 	}
 	if err := p.stepRun(ctx, StepVerify, models.DeployVerifying, verify, a.Verify,
-		activities.VerifyInput{DeploymentID: p.in.DeploymentID, ArtifactDigest: artifact}, nil); err != nil {
+		activities.VerifyInput{DeploymentID: p.in.DeploymentID, ArtifactDigest: artifact, Slug: pub.Slug}, nil); err != nil {
 		return DeploymentResult{}, err
 	}
 	p.finish(ctx, models.DeployDeployed, pub.URL, "")
