@@ -35,8 +35,8 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 
 	// DatabaseURL is a postgres:// URL or a sqlite file path (sqlite://path or file:path).
-	DatabaseURL       string        `env:"DATABASE_URL" envDefault:"sqlite://data/platform.db"`
-	DBMaxOpenConns    int           `env:"DB_MAX_OPEN_CONNS" envDefault:"20"`
+	DatabaseURL    string `env:"DATABASE_URL" envDefault:"sqlite://data/platform.db"`
+	DBMaxOpenConns int    `env:"DB_MAX_OPEN_CONNS" envDefault:"20"`
 	// DBMaxIdleConns defaults to DBMaxOpenConns: a burst that closes and
 	// reopens connections costs Postgres a backend start and every prepared
 	// statement again; DBConnMaxIdleTime sheds them once quiet.
