@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -16,18 +17,15 @@ const sseHeartbeat = 15 * time.Second
 
 // sseSub buffers a stream's events for one Server-Sent Events response.
 type sseSub struct {
-	ch      chan []byte
+	out     *outbox
 	dropped chan struct{}
+	done    chan struct{} // the response ended
 }
 
-func (s *sseSub) Deliver(d *events.Delivery) bool {
-	select {
-	case s.ch <- d.Frame(encodeSSE):
-		return true
-	default:
-		return false
-	}
-}
+func (s *sseSub) Deliver(d *events.Delivery) bool { return s.out.offer(d.Frame(encodeSSE)) }
+
+// WaitRoom paces a replay of the log (events.Pacer).
+func (s *sseSub) WaitRoom(ctx context.Context) bool { return s.out.waitRoom(ctx, s.done) }
 
 func (s *sseSub) Dropped(string, string) { close(s.dropped) }
 
@@ -67,12 +65,13 @@ func (s *Server) sse(c *fiber.Ctx) error {
 	if !s.conns.acquire(user, s.limits.ConnectionsPerUser) {
 		return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "too many open streams"}
 	}
-	sub := &sseSub{ch: make(chan []byte, wsSendBuffer), dropped: make(chan struct{})}
+	sub := &sseSub{out: newOutbox(wsSendBuffer), dropped: make(chan struct{}), done: make(chan struct{})}
 	setSSEHeaders(c)
 	s.hub.Subscribe(stream, after, sub)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer s.conns.release(user)
 		defer s.hub.Unsubscribe(stream, sub)
+		defer close(sub.done)
 		s.pumpSSE(w, sub)
 	})
 	return nil
@@ -86,14 +85,16 @@ func (s *Server) pumpSSE(w *bufio.Writer, sub *sseSub) {
 	}
 	for {
 		select {
-		case msg := <-sub.ch:
+		case msg := <-sub.out.frames:
+			sub.out.taken()
 			if _, err := w.Write(msg); err != nil {
 				return
 			}
 			// Write what is queued before flushing.
 			for drained := false; !drained; {
 				select {
-				case more := <-sub.ch:
+				case more := <-sub.out.frames:
+					sub.out.taken()
 					if _, err := w.Write(more); err != nil {
 						return
 					}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -86,7 +87,7 @@ type wsConn struct {
 	s      *Server
 	conn   *websocket.Conn
 	user   models.User
-	send   chan []byte
+	out    *outbox
 	mu     sync.Mutex
 	subs   map[string]*wsSub
 	closed chan struct{}
@@ -102,22 +103,13 @@ type wsSub struct {
 	stream string
 }
 
-func (w *wsSub) Deliver(d *events.Delivery) bool {
-	select {
-	case w.c.send <- d.Frame(encodeEventFrame):
-		return true
-	default:
-		return false
-	}
-}
+func (w *wsSub) Deliver(d *events.Delivery) bool { return w.c.out.offer(d.Frame(encodeEventFrame)) }
+
+// WaitRoom paces a replay of the log (events.Pacer).
+func (w *wsSub) WaitRoom(ctx context.Context) bool { return w.c.out.waitRoom(ctx, w.c.closed) }
 
 // Ephemeral queues a frame that is not in the log; it is dropped if the buffer is full.
-func (w *wsSub) Ephemeral(frame []byte) {
-	select {
-	case w.c.send <- frame:
-	default:
-	}
-}
+func (w *wsSub) Ephemeral(frame []byte) { w.c.out.offer(frame) }
 
 func (w *wsSub) Dropped(string, string) { w.c.closeWith(closeSlowConsumer, slowConsumerReason) }
 
@@ -130,9 +122,7 @@ func (w *wsConn) closeWith(code int, text string) {
 
 func (w *wsConn) frame(v any) {
 	b, _ := json.Marshal(v)
-	select {
-	case w.send <- b:
-	default:
+	if !w.out.offer(b) {
 		w.closeWith(closeSlowConsumer, slowConsumerReason)
 	}
 }
@@ -155,7 +145,7 @@ func (s *Server) wsHandler(conn *websocket.Conn) {
 		return
 	}
 	defer s.conns.release(user.ID)
-	w := &wsConn{s: s, conn: conn, user: user, send: make(chan []byte, wsSendBuffer), subs: map[string]*wsSub{}, closed: make(chan struct{})}
+	w := &wsConn{s: s, conn: conn, user: user, out: newOutbox(wsSendBuffer), subs: map[string]*wsSub{}, closed: make(chan struct{})}
 	done := make(chan struct{})
 	go func() { defer close(done); w.writeLoop() }()
 	w.frame(map[string]string{"type": "ready", "userId": user.ID})

@@ -13,7 +13,8 @@ func (w *wsConn) writeLoop() {
 	defer ping.Stop()
 	for {
 		select {
-		case msg := <-w.send:
+		case msg := <-w.out.frames:
+			w.out.taken()
 			_ = w.conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
 			if err := w.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
 				w.closeWith(websocket.CloseAbnormalClosure, "")
@@ -42,7 +43,7 @@ func (w *wsConn) drainAndClose() {
 	if w.reason.code != closeSlowConsumer {
 		for {
 			select {
-			case msg := <-w.send:
+			case msg := <-w.out.frames:
 				_ = w.conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
 				if w.conn.WriteMessage(websocket.TextMessage, msg) != nil {
 					_ = w.conn.Close()

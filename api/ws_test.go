@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -253,6 +254,58 @@ func TestServerSentEvents(t *testing.T) {
 	}
 }
 
+// A Server-Sent Events client replaying a history several times the
+// server's buffer gets all of it, in order, however slowly it reads.
+func TestServerSentEventsPaceALongHistory(t *testing.T) {
+	h := newHarness(t, config.SQLite, options{devMode: true})
+	addr := h.serve()
+	token, _, _ := h.login("alice@example.com")
+	stream := "user:" + currentID(t, h, token)
+	const total = 2000 // ~33 MB: more than the socket buffers and the server's queue hold
+	payload := strings.Repeat("y", 16<<10)
+	for range total {
+		if _, err := h.store.AppendEvent(t.Context(), stream, "bulk", map[string]string{"p": payload}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	head, err := h.store.ReadEvents(t.Context(), stream, 0, 1)
+	if err != nil || len(head) != 1 {
+		t.Fatalf("first event: %v %v", head, err)
+	}
+	first := head[0].Seq
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/events?stream="+stream+"&after=0", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	time.Sleep(300 * time.Millisecond) // the server's buffer fills before the first read
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	want := first
+	for want < first+total && sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "event: error") {
+			t.Fatalf("stream ended at seq %d: %s", want, line)
+		}
+		id, ok := strings.CutPrefix(line, "id: ")
+		if !ok {
+			continue
+		}
+		if id != strconv.FormatInt(want, 10) {
+			t.Fatalf("id %s, want %d", id, want)
+		}
+		if want%200 == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+		want++
+	}
+	if want != first+total {
+		t.Fatalf("got events up to %d of %d: %v", want-first, total, sc.Err())
+	}
+}
+
 // A client that stops reading is dropped with a reason, and resuming from
 // its last seq loses nothing.
 func TestSlowConsumerIsDroppedAndResumes(t *testing.T) {
@@ -296,9 +349,14 @@ func TestSlowConsumerIsDroppedAndResumes(t *testing.T) {
 	resumed := authWS(t, addr, token)
 	send(t, resumed, map[string]any{"type": "subscribe", "stream": stream, "after": last})
 	read(t, resumed)
+	// The backlog is several times the server's buffer and this client reads
+	// it in fits: the replay is paced to the reader, not dropped again.
 	for want := last + 1; want <= total; want++ {
 		if f := read(t, resumed); f.Seq != want {
 			t.Fatalf("resumed seq %d, want %d", f.Seq, want)
+		}
+		if want%200 == 0 {
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
 }

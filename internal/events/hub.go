@@ -19,10 +19,22 @@ type Reader interface {
 }
 
 // Subscriber receives a stream's events. Deliver must not block: it returns
-// false when the subscriber cannot keep up, and the hub then drops it.
+// false when the subscriber's buffer is full. A subscriber that is live (it
+// has had every event that existed when it was last caught up) is then
+// dropped as a slow consumer.
 type Subscriber interface {
 	Deliver(d *Delivery) bool
 	Dropped(stream, reason string)
+}
+
+// Pacer is implemented by subscribers that can take a backlog at their own
+// pace. While such a subscriber replays events that were in the log before it
+// subscribed, a full buffer pauses it instead of dropping it: the hub waits
+// for WaitRoom (which returns false when the subscriber is gone) and goes on
+// from its cursor. A client resuming after a drop, or reading a long history,
+// is therefore never dropped for the size of its backlog.
+type Pacer interface {
+	WaitRoom(ctx context.Context) bool
 }
 
 // Delivery is one event on its way to every subscriber of its stream; the
@@ -55,10 +67,18 @@ type Hub struct {
 }
 
 type stream struct {
-	name string
-	wake chan struct{}
-	subs map[Subscriber]*int64 // cursor: last seq delivered
+	name   string
+	wake   chan struct{}
+	subs   map[Subscriber]*cursor
+	paused map[Subscriber]*cursor // catching up, waiting for room
 }
+
+type cursor struct {
+	seq        int64 // last seq delivered
+	catchingUp bool  // still replaying events from before it subscribed
+}
+
+func (st *stream) empty() bool { return len(st.subs) == 0 && len(st.paused) == 0 }
 
 // NewHub returns a hub whose pumps stop when ctx ends. poll > 0 also re-reads
 // every subscribed stream that often, for writers in other processes that
@@ -67,18 +87,21 @@ func NewHub(ctx context.Context, r Reader, poll time.Duration, log *slog.Logger)
 	return &Hub{reader: r, log: log, poll: poll, ctx: ctx, streams: map[string]*stream{}}
 }
 
-// Subscribe delivers the stream's events with seq > after to sub, then live ones.
+// Subscribe delivers the stream's events with seq > after to sub, then live
+// ones. It looks once whether the log holds events after `after`: if so, sub
+// catches up first (paced, when it is a Pacer); if not, it is live at once.
 func (h *Hub) Subscribe(name string, after int64, sub Subscriber) {
+	backlog, err := h.reader.ReadEvents(h.ctx, name, after, 1)
+	catchingUp := err != nil || len(backlog) > 0
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	st, ok := h.streams[name]
 	if !ok {
-		st = &stream{name: name, wake: make(chan struct{}, 1), subs: map[Subscriber]*int64{}}
+		st = &stream{name: name, wake: make(chan struct{}, 1), subs: map[Subscriber]*cursor{}, paused: map[Subscriber]*cursor{}}
 		h.streams[name] = st
 		go h.pump(st)
 	}
-	cursor := after
-	st.subs[sub] = &cursor
+	st.subs[sub] = &cursor{seq: after, catchingUp: catchingUp}
 	signal(st.wake)
 }
 
@@ -88,10 +111,16 @@ func (h *Hub) Unsubscribe(name string, sub Subscriber) {
 	defer h.mu.Unlock()
 	if st, ok := h.streams[name]; ok {
 		delete(st.subs, sub)
-		if len(st.subs) == 0 {
-			delete(h.streams, name)
-			close(st.wake)
-		}
+		delete(st.paused, sub)
+		h.forgetIfEmpty(st)
+	}
+}
+
+// forgetIfEmpty stops the stream's pump once nobody is subscribed. h.mu is held.
+func (h *Hub) forgetIfEmpty(st *stream) {
+	if st.empty() && h.streams[st.name] == st {
+		delete(h.streams, st.name)
+		close(st.wake)
 	}
 }
 
@@ -143,7 +172,7 @@ func (h *Hub) Subscribers() int {
 	defer h.mu.Unlock()
 	n := 0
 	for _, st := range h.streams {
-		n += len(st.subs)
+		n += len(st.subs) + len(st.paused)
 	}
 	return n
 }
@@ -186,8 +215,8 @@ func (h *Hub) deliver(st *stream) {
 		}
 		from := int64(-1)
 		for _, c := range st.subs {
-			if from < 0 || *c < from {
-				from = *c
+			if from < 0 || c.seq < from {
+				from = c.seq
 			}
 		}
 		h.mu.Unlock()
@@ -200,43 +229,86 @@ func (h *Hub) deliver(st *stream) {
 			return
 		}
 		if len(evs) == 0 {
+			h.mu.Lock()
+			st.caughtUp(from)
+			h.mu.Unlock()
 			return
 		}
-		h.hand(st, evs)
-		if len(evs) < batch {
+		complete := len(evs) < batch // evs reaches the head of the log
+		h.hand(st, evs, complete)
+		if complete {
 			return
 		}
 	}
 }
 
-func (h *Hub) hand(st *stream, evs []models.Event) {
+// hand gives each subscriber the events after its cursor. complete says evs
+// reaches the head of the log as it was read: a subscriber given all of them
+// is then live. A full buffer pauses a catching-up Pacer and drops anyone else.
+func (h *Hub) hand(st *stream, evs []models.Event, complete bool) {
 	deliveries := make([]*Delivery, len(evs))
 	for i := range evs {
 		deliveries[i] = &Delivery{Event: evs[i]}
 	}
 	h.mu.Lock()
 	var dropped []Subscriber
-	for sub, cursor := range st.subs {
+	for sub, c := range st.subs {
 		for _, d := range deliveries {
-			if d.Seq != *cursor+1 {
+			if d.Seq != c.seq+1 {
 				continue // already delivered, or not yet (cursor ahead)
 			}
-			if !sub.Deliver(d) {
-				dropped = append(dropped, sub)
-				break
+			if sub.Deliver(d) {
+				c.seq = d.Seq
+				continue
 			}
-			*cursor = d.Seq
+			if p, ok := sub.(Pacer); ok && c.catchingUp {
+				delete(st.subs, sub)
+				st.paused[sub] = c
+				go h.resume(st, sub, p)
+			} else {
+				dropped = append(dropped, sub)
+			}
+			break
 		}
 	}
 	for _, sub := range dropped {
 		delete(st.subs, sub)
 	}
-	if len(st.subs) == 0 && len(dropped) > 0 {
-		delete(h.streams, st.name)
-		close(st.wake)
+	if complete {
+		st.caughtUp(evs[len(evs)-1].Seq)
 	}
+	h.forgetIfEmpty(st)
 	h.mu.Unlock()
 	for _, sub := range dropped {
 		sub.Dropped(st.name, "slow consumer")
 	}
+}
+
+// caughtUp marks live the subscribers that have had every event up to head.
+// The hub's mutex is held.
+func (st *stream) caughtUp(head int64) {
+	for _, c := range st.subs {
+		if c.seq >= head {
+			c.catchingUp = false
+		}
+	}
+}
+
+// resume waits until a paused subscriber has room, then lets the pump go on
+// from its cursor; a subscriber that went away meanwhile is forgotten.
+func (h *Hub) resume(st *stream, sub Subscriber, p Pacer) {
+	ok := p.WaitRoom(h.ctx)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, still := st.paused[sub]
+	if !still {
+		return // unsubscribed while paused
+	}
+	delete(st.paused, sub)
+	if !ok {
+		h.forgetIfEmpty(st)
+		return
+	}
+	st.subs[sub] = c
+	signal(st.wake)
 }

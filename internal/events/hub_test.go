@@ -164,3 +164,136 @@ func TestHubPollsWithoutWakeUps(t *testing.T) {
 	}
 	waitFor(t, func() bool { return len(s.got()) == 5 })
 }
+
+// pacer is a subscriber with a small buffer that a reader drains slowly; it
+// takes a backlog at its own pace (events.Pacer).
+type pacer struct {
+	buf     chan int64
+	closed  chan struct{}
+	dropped chan string
+}
+
+func newPacer(size int) *pacer {
+	return &pacer{buf: make(chan int64, size), closed: make(chan struct{}), dropped: make(chan string, 1)}
+}
+
+func (p *pacer) Deliver(d *events.Delivery) bool {
+	select {
+	case p.buf <- d.Seq:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *pacer) Dropped(_, reason string) { p.dropped <- reason }
+
+func (p *pacer) WaitRoom(ctx context.Context) bool {
+	for len(p.buf) > cap(p.buf)/2 {
+		select {
+		case <-time.After(time.Millisecond):
+		case <-p.closed:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
+}
+
+// read takes n events, slowly, and returns their seqs.
+func (p *pacer) read(t *testing.T, n int) []int64 {
+	t.Helper()
+	var got []int64
+	for range n {
+		select {
+		case seq := <-p.buf:
+			got = append(got, seq)
+		case reason := <-p.dropped:
+			t.Fatalf("dropped (%s) after %d events", reason, len(got))
+		case <-time.After(5 * time.Second):
+			t.Fatalf("stalled after %d events", len(got))
+		}
+		if len(got)%100 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return got
+}
+
+// A backlog many times the buffer reaches a pacing subscriber whole and in
+// order (a client resuming after a drop is not dropped again for its
+// backlog); once caught up, a live burst it cannot take drops it.
+func TestHubPacesBacklogThenDropsLiveSlowConsumer(t *testing.T) {
+	log := &memLog{evs: map[string][]models.Event{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h := events.NewHub(ctx, log, 0, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	const stream = "user:backlog"
+	for range 2000 {
+		log.append(stream)
+	}
+	p := newPacer(16)
+	h.Subscribe(stream, 10, p)
+	got := p.read(t, 1990)
+	for i, seq := range got {
+		if seq != int64(i+11) {
+			t.Fatalf("position %d has seq %d", i, seq)
+		}
+	}
+	select {
+	case seq := <-p.buf:
+		t.Fatalf("extra event %d", seq)
+	case <-time.After(50 * time.Millisecond):
+	}
+	// Live now: a burst larger than the buffer, unread, drops it.
+	for range 40 {
+		log.append(stream)
+	}
+	h.Notify(stream)
+	select {
+	case reason := <-p.dropped:
+		if reason != "slow consumer" {
+			t.Fatalf("reason %q", reason)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a live slow consumer was not dropped")
+	}
+	waitFor(t, func() bool { return h.Subscribers() == 0 })
+}
+
+// A subscriber that goes away while paused is forgotten, and the stream's
+// other subscribers are not held back by it.
+func TestHubForgetsPausedSubscriberThatLeaves(t *testing.T) {
+	log := &memLog{evs: map[string][]models.Event{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h := events.NewHub(ctx, log, 0, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	const stream = "project:paused"
+	for range 100 {
+		log.append(stream)
+	}
+	stuck, other := newPacer(8), &sub{dropped: make(chan string, 1)}
+	h.Subscribe(stream, 0, stuck)
+	h.Subscribe(stream, 0, other)
+	waitFor(t, func() bool { return len(other.got()) == 100 })
+	for range 10 {
+		log.append(stream)
+	}
+	h.Notify(stream)
+	waitFor(t, func() bool { return len(other.got()) == 110 })
+	if h.Subscribers() != 2 {
+		t.Fatalf("%d subscribers, want the paused one counted", h.Subscribers())
+	}
+	close(stuck.closed)
+	waitFor(t, func() bool { return h.Subscribers() == 1 })
+	select {
+	case reason := <-stuck.dropped:
+		t.Fatalf("a paced subscriber was dropped: %s", reason)
+	default:
+	}
+	h.Unsubscribe(stream, other)
+	if h.Subscribers() != 0 {
+		t.Fatalf("%d subscribers after unsubscribing", h.Subscribers())
+	}
+}
