@@ -60,14 +60,14 @@ func (s *Store) updateDeploymentCAS(ctx context.Context, op, id string, change f
 		args := []any{d.Status, steps, d.SourceDigest, d.ArtifactDigest, d.UpdatedAt, d.ID, v.RowVersion}
 		if len(ev.queued) == 0 {
 			var n int64
-			if err := db.Raw(update+" SELECT count(*) FROM u", args...).Scan(&n).Error; err != nil {
+			if err := db.Raw(update+" SELECT count(*) FROM u", args...).Find(&n).Error; err != nil {
 				return d, false, translate(op, err)
 			}
 			done = n == 1
 		} else {
 			ctes, evArgs, count := eventsCTEs(ev.queued, d.UpdatedAt, "EXISTS (SELECT 1 FROM u)")
 			var rows []streamSeq
-			if err := db.Raw(update+", "+ctes+" SELECT s.stream, s.last_seq FROM s", append(args, evArgs...)...).Scan(&rows).Error; err != nil {
+			if err := db.Raw(update+", "+ctes+" SELECT s.stream, s.last_seq FROM s", append(args, evArgs...)...).Find(&rows).Error; err != nil {
 				return d, false, translate(op, err)
 			}
 			if done = len(rows) > 0; done {

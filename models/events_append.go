@@ -62,7 +62,10 @@ func (s *Store) flush(tx *gorm.DB, ev *pending) error {
 func appendBatch(tx *gorm.DB, events []pendingEvent, now time.Time) error {
 	ctes, args, count := eventsCTEs(events, now, "")
 	var rows []streamSeq
-	if err := tx.Raw("WITH "+ctes+" SELECT s.stream, s.last_seq FROM s", args...).Scan(&rows).Error; err != nil {
+	// Find, not Scan: GORM's Scan renders every statement with its arguments
+	// (the events' JSON) into a string for its trace recorder, even when
+	// nothing is logged.
+	if err := tx.Raw("WITH "+ctes+" SELECT s.stream, s.last_seq FROM s", args...).Find(&rows).Error; err != nil {
 		return fmt.Errorf("append %d events: %w", len(events), err)
 	}
 	return assignSeqs(events, rows, count)
