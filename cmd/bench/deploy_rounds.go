@@ -163,7 +163,7 @@ func (d *deployReport) writeText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "target single deploy p50 < 2000ms: %.0fms -> %s\n", d.Single.P50Ms, d.P50Verdict)
 	if len(d.Rounds) > 0 {
-		fmt.Fprintf(w, "target throughput >= 0.7x no-op at %d concurrent, median of %d rounds: %.2f/s vs %.2f/s, ratio %.2fx -> %s\n",
+		fmt.Fprintf(w, "target throughput >= 0.7x no-op at %d concurrent, over %d rounds: medians %.2f/s and %.2f/s, median ratio %.2fx -> %s\n",
 			d.Rounds[0].Ours.Concurrency, len(d.Rounds), d.OursPerSecond, d.NoopPerSecond, d.ThroughputRate, d.RatioVerdict)
 	}
 	if d.Approvals != nil {

@@ -61,7 +61,7 @@ func main() {
 	flag.StringVar(&o.temporal, "temporal", "bin/temporal", "the Temporal CLI, for the deployment bench's dev server")
 	flag.IntVar(&o.deploys, "deploys", 50, "concurrent deployments in the deployment bench (0 skips it)")
 	flag.IntVar(&o.sequential, "sequential", 10, "deployments one after another, for single-deploy latency")
-	flag.IntVar(&o.rounds, "rounds", 3, "rounds of concurrent deployments and no-op workflows, interleaved; the ratio is their median")
+	flag.IntVar(&o.rounds, "rounds", 5, "rounds of concurrent deployments and no-op workflows, interleaved; the ratio is their median")
 	flag.IntVar(&o.wsClients, "ws-clients", 1000, "WebSocket clients in the live-events bench (0 skips it)")
 	flag.Float64Var(&o.eventRate, "event-rate", 200, "events appended per second in the live-events bench")
 	flag.Parse()
