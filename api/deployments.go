@@ -124,41 +124,12 @@ func (s *Server) deployProject(c *fiber.Ctx) error {
 	needsApproval := !auth.Can(user.Role, auth.DeployProject)
 	d, _, err := s.store.CreateDeployment(ctx, models.NewDeployment{
 		ProjectID: p.ID, OwnerID: user.ID, RequestedBy: user.ID, IdempotencyKey: key, Kind: models.KindDeploy,
-		NeedsApproval: needsApproval,
+		NeedsApproval: needsApproval, ApprovalDeadline: time.Now().Add(s.approvalTimeout),
 	})
 	if err != nil {
 		return deploymentConflict(err)
 	}
-	in := workflows.DeploymentInput{DeploymentID: d.ID, ProjectID: p.ID, OwnerID: user.ID}
-	if needsApproval {
-		if in.ApprovalID, err = s.deploymentApproval(ctx, d, user.ID); err != nil {
-			return err
-		}
-		d.ApprovalID = &in.ApprovalID
-		in.ApprovalEscalateAfter, in.ApprovalTimeout = s.approvalEscalate, s.approvalTimeout
-	}
-	return s.startDeployment(c, d, in)
-}
-
-// deploymentApproval returns the approval the deployment waits for, creating
-// it on the first request (a retried request finds it linked already).
-func (s *Server) deploymentApproval(ctx context.Context, d models.Deployment, requester string) (string, error) {
-	if d.ApprovalID != nil {
-		return *d.ApprovalID, nil
-	}
-	a, err := s.store.CreateApproval(ctx, models.Approval{
-		Type: "project_deployment", SubjectID: d.ID, RequesterID: requester,
-		EligibleRoles: models.NewJSON([]string{models.RoleTechnicalUser, models.RoleAdmin}), Required: 1,
-		Payload:  models.NewJSON(map[string]any{"projectId": d.ProjectID, "deploymentId": d.ID}),
-		Deadline: time.Now().UTC().Add(s.approvalTimeout),
-	})
-	if err != nil {
-		return "", err
-	}
-	if err := s.store.SetDeploymentApproval(ctx, d.ID, a.ID); err != nil {
-		return "", err
-	}
-	return a.ID, nil
+	return s.startDeployment(c, d, workflows.NewDeploymentInput(d, user.ID, s.approvalTimers()))
 }
 
 type rollbackRequest struct {
@@ -197,9 +168,7 @@ func (s *Server) rollbackProject(c *fiber.Ctx) error {
 	if err != nil {
 		return deploymentConflict(err)
 	}
-	return s.startDeployment(c, d, workflows.DeploymentInput{
-		DeploymentID: d.ID, ProjectID: projectID, OwnerID: user.ID, RollbackArtifact: target.ArtifactDigest,
-	})
+	return s.startDeployment(c, d, workflows.NewDeploymentInput(d, user.ID, s.approvalTimers()))
 }
 
 // startDeployment starts (or, for a repeated request, re-attaches to) the
@@ -276,4 +245,9 @@ func (s *Server) cancelDeployment(c *fiber.Ctx) error {
 		return err
 	}
 	return ok(c, fiber.StatusAccepted, s.toDeployment(d))
+}
+
+// approvalTimers are the timers of the approval a deployment waits for.
+func (s *Server) approvalTimers() workflows.ApprovalTimers {
+	return workflows.ApprovalTimers{EscalateAfter: s.approvalEscalate, Timeout: s.approvalTimeout}
 }

@@ -46,7 +46,6 @@ type Store interface {
 	CreateApproval(ctx context.Context, a models.Approval) (models.Approval, error)
 	GetApproval(ctx context.Context, id string) (models.Approval, error)
 	ListApprovals(ctx context.Context, f models.ApprovalFilter) ([]models.Approval, int64, error)
-	SetDeploymentApproval(ctx context.Context, deploymentID, approvalID string) error
 	CreateUserTemplate(ctx context.Context, t models.Template) (models.Template, error)
 }
 

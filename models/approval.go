@@ -36,8 +36,20 @@ type Approval struct {
 // ApprovalStream names an approval's stream.
 func ApprovalStream(id string) string { return "approval:" + id }
 
+// ApprovalTypeDeployment is the type of the approval a deployment by a user
+// without deploy:project waits for.
+const ApprovalTypeDeployment = "project_deployment"
+
 // CreateApproval stores a pending approval; its workflow id is approval-<id>.
 func (s *Store) CreateApproval(ctx context.Context, a Approval) (Approval, error) {
+	a = newApproval(a)
+	err := s.db.WithContext(ctx).Create(&a).Error
+	return a, translate("create approval", err)
+}
+
+// newApproval fills in what every new request has: an id, the workflow id
+// approval-<id>, status pending, no decisions yet.
+func newApproval(a Approval) Approval {
 	a.ID = newID()
 	a.WorkflowID = "approval-" + a.ID
 	a.Status = "pending"
@@ -45,8 +57,18 @@ func (s *Store) CreateApproval(ctx context.Context, a Approval) (Approval, error
 	if a.EligibleUsers.V == nil {
 		a.EligibleUsers = NewJSON([]string{})
 	}
-	err := s.db.WithContext(ctx).Create(&a).Error
-	return a, translate("create approval", err)
+	return a
+}
+
+// newDeploymentApproval is the request a deployment waits for: one approval
+// by a technical user or an admin before the deadline.
+func newDeploymentApproval(d Deployment, deadline time.Time) Approval {
+	return newApproval(Approval{
+		Type: ApprovalTypeDeployment, SubjectID: d.ID, RequesterID: d.RequestedBy,
+		EligibleRoles: NewJSON([]string{RoleTechnicalUser, RoleAdmin}), Required: 1,
+		Payload:  NewJSON(map[string]any{"projectId": d.ProjectID, "deploymentId": d.ID}),
+		Deadline: deadline.UTC(),
+	})
 }
 
 // GetApproval returns an approval by id.

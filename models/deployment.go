@@ -85,7 +85,11 @@ type NewDeployment struct {
 	RollbackOf     string // rollback: the deployment whose artifact is re-published
 	SourceDigest   string // rollback: copied from RollbackOf
 	ArtifactDigest string // rollback: copied from RollbackOf
-	NeedsApproval  bool   // the requester may not deploy alone: it starts pending_approval
+	// NeedsApproval: the requester may not deploy alone. The deployment
+	// starts pending_approval, with its approval request (open until
+	// ApprovalDeadline) created in the same transaction.
+	NeedsApproval    bool
+	ApprovalDeadline time.Time
 }
 
 // DeploymentWorkflowID is the deterministic Temporal workflow id of a deployment.
@@ -138,7 +142,14 @@ func (s *Store) CreateDeployment(ctx context.Context, in NewDeployment) (d Deplo
 			d.RollbackOf = &in.RollbackOf
 		}
 		if in.NeedsApproval {
-			d.Status = DeployPendingApproval
+			if in.ApprovalDeadline.IsZero() {
+				return errors.New("a deployment that needs approval needs an approval deadline")
+			}
+			a := newDeploymentApproval(d, in.ApprovalDeadline)
+			if err := tx.Create(&a).Error; err != nil {
+				return err
+			}
+			d.Status, d.ApprovalID = DeployPendingApproval, &a.ID
 		}
 		created = true
 		if err := tx.Create(&d).Error; err != nil {
@@ -208,18 +219,19 @@ func (s *Store) TemplateByID(ctx context.Context, id string) (Template, error) {
 	return t, translate("get template", err)
 }
 
-// StaleQueuedDeployments returns deployments still queued after olderThan:
-// their workflow may never have started (the API stopped between the insert
-// and the start), so the reconciler starts them again; starting is idempotent.
-func (s *Store) StaleQueuedDeployments(ctx context.Context, olderThan time.Time, limit int) ([]Deployment, error) {
+// UnstartedStatuses are the statuses a deployment has before its pipeline
+// runs: a crash between the insert and the workflow's start leaves it there.
+var UnstartedStatuses = []string{DeployQueued, DeployPendingApproval}
+
+// StaleUnstartedDeployments returns deployments created before olderThan
+// that are still queued or pending approval: their workflow may never have
+// started (the API stopped between the insert and the start), so the
+// reconciler starts them again; starting is idempotent. A deployment that
+// waits for its approval is in the list as long as it waits.
+func (s *Store) StaleUnstartedDeployments(ctx context.Context, olderThan time.Time, limit int) ([]Deployment, error) {
 	var rows []Deployment
-	err := s.db.WithContext(ctx).Where("status = ? AND created_at < ?", DeployQueued, olderThan).
+	err := s.db.WithContext(ctx).Where("status IN ? AND created_at < ?", UnstartedStatuses, olderThan).
 		Order("created_at").Limit(limit).Find(&rows).Error
 	return rows, translate("stale deployments", err)
 }
 
-// SetDeploymentApproval links a deployment to the approval it waits for.
-func (s *Store) SetDeploymentApproval(ctx context.Context, deploymentID, approvalID string) error {
-	err := s.db.WithContext(ctx).Model(&Deployment{}).Where("id = ?", deploymentID).Update("approval_id", approvalID).Error
-	return translate("link approval", err)
-}

@@ -38,6 +38,24 @@ type DeploymentInput struct {
 	ApprovalTimeout       time.Duration
 }
 
+// ApprovalTimers say when a deployment's approval escalates and expires.
+type ApprovalTimers struct{ EscalateAfter, Timeout time.Duration }
+
+// NewDeploymentInput is the workflow input of a stored deployment of a
+// project owned by ownerID: a rollback re-publishes its artifact, and one
+// linked to an approval waits for it with the given timers.
+func NewDeploymentInput(d models.Deployment, ownerID string, timers ApprovalTimers) DeploymentInput {
+	in := DeploymentInput{DeploymentID: d.ID, ProjectID: d.ProjectID, OwnerID: ownerID}
+	if d.Kind == models.KindRollback {
+		in.RollbackArtifact = d.ArtifactDigest
+	}
+	if d.ApprovalID != nil {
+		in.ApprovalID = *d.ApprovalID
+		in.ApprovalEscalateAfter, in.ApprovalTimeout = timers.EscalateAfter, timers.Timeout
+	}
+	return in
+}
+
 // DeploymentResult is the outcome of a deployment that went live.
 type DeploymentResult struct {
 	Status         string

@@ -15,9 +15,11 @@ type deploymentStarter interface {
 }
 
 // reconcileDeployments (re)starts, every interval, the workflow of each
-// deployment left queued longer than age, so a crash between creating a
-// deployment and starting its workflow never leaves a project blocked.
-func reconcileDeployments(ctx context.Context, store *models.Store, wf deploymentStarter, log *slog.Logger, interval, age time.Duration) {
+// deployment left queued or pending approval longer than age, so a crash
+// between creating a deployment and starting its workflow never leaves a
+// project blocked. A deployment's approval is created with it, so one that
+// waits for an approval gets its workflow with that approval's timers.
+func reconcileDeployments(ctx context.Context, store *models.Store, wf deploymentStarter, timers workflows.ApprovalTimers, log *slog.Logger, interval, age time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -26,17 +28,18 @@ func reconcileDeployments(ctx context.Context, store *models.Store, wf deploymen
 			return
 		case <-t.C:
 		}
-		if _, err := reconcileOnce(ctx, store, wf, log, age); err != nil && ctx.Err() == nil {
+		if _, err := reconcileOnce(ctx, store, wf, timers, log, age); err != nil && ctx.Err() == nil {
 			log.Warn("reconcile deployments failed", "error", err.Error())
 		}
 	}
 }
 
-// reconcileOnce starts the stale queued deployments and reports how many.
-// Starting is idempotent: a running workflow is attached to, a finished one
-// is left alone.
-func reconcileOnce(ctx context.Context, store *models.Store, wf deploymentStarter, log *slog.Logger, age time.Duration) (int, error) {
-	stale, err := store.StaleQueuedDeployments(ctx, time.Now().Add(-age), 100)
+// reconcileOnce ensures the workflows of the stale unstarted deployments and
+// reports how many it ensured. Starting is idempotent: a running workflow
+// (one waiting for its approval, say) is attached to, a finished one is left
+// alone.
+func reconcileOnce(ctx context.Context, store *models.Store, wf deploymentStarter, timers workflows.ApprovalTimers, log *slog.Logger, age time.Duration) (int, error) {
+	stale, err := store.StaleUnstartedDeployments(ctx, time.Now().Add(-age), 100)
 	if err != nil {
 		return 0, err
 	}
@@ -46,16 +49,16 @@ func reconcileOnce(ctx context.Context, store *models.Store, wf deploymentStarte
 		if err != nil {
 			continue // deleted meanwhile
 		}
-		in := workflows.DeploymentInput{DeploymentID: d.ID, ProjectID: d.ProjectID, OwnerID: p.OwnerID}
-		if d.Kind == models.KindRollback {
-			in.RollbackArtifact = d.ArtifactDigest
+		if d.Status == models.DeployPendingApproval && d.ApprovalID == nil {
+			log.Warn("a deployment pending approval has no approval to wait for", "deployment_id", d.ID)
+			continue
 		}
-		if err := wf.StartDeployment(ctx, in); err != nil {
-			log.Warn("starting a queued deployment failed", "deployment_id", d.ID, "error", err.Error())
+		if err := wf.StartDeployment(ctx, workflows.NewDeploymentInput(d, p.OwnerID, timers)); err != nil {
+			log.Warn("starting an unstarted deployment failed", "deployment_id", d.ID, "status", d.Status, "error", err.Error())
 			continue
 		}
 		started++
-		log.Debug("ensured the workflow of a queued deployment", "deployment_id", d.ID)
+		log.Debug("ensured the workflow of a deployment", "deployment_id", d.ID, "status", d.Status)
 	}
 	return started, nil
 }

@@ -27,8 +27,9 @@ func (r *recordingStarter) StartDeployment(_ context.Context, in workflows.Deplo
 }
 
 // A deployment whose workflow never started (the API stopped in between) is
-// started by the reconciler; finished ones are left alone.
-func TestReconcileStartsQueuedDeployments(t *testing.T) {
+// started by the reconciler, with its approval when it waits for one;
+// finished ones are left alone.
+func TestReconcileStartsUnstartedDeployments(t *testing.T) {
 	store := testdb.Open(t, config.Postgres)
 	ctx := context.Background()
 	u, _, err := store.LoginUser(ctx, "owner@example.com", "Owner")
@@ -39,32 +40,52 @@ func TestReconcileStartsQueuedDeployments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var queued models.Deployment
-	for i, name := range []string{"Stuck", "Done"} {
+	deadline := time.Now().Add(72 * time.Hour)
+	stuck := map[string]models.Deployment{}
+	for _, name := range []string{"Queued", "Pending", "Done"} {
 		p, err := store.CreateProject(ctx, models.NewProject{OwnerID: u.ID, TemplateID: tpl.ID, TemplateVersion: 1, Name: name, Configuration: map[string]any{}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, _, err := store.CreateDeployment(ctx, models.NewDeployment{ProjectID: p.ID, OwnerID: u.ID, RequestedBy: u.ID, Kind: models.KindDeploy})
+		d, _, err := store.CreateDeployment(ctx, models.NewDeployment{ProjectID: p.ID, OwnerID: u.ID, RequestedBy: u.ID, Kind: models.KindDeploy,
+			NeedsApproval: name == "Pending", ApprovalDeadline: deadline})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if i == 0 {
-			queued = d
-		} else if _, err := store.FinishDeployment(ctx, d.ID, models.DeployFailed, "", "boom"); err != nil {
-			t.Fatal(err)
+		if name == "Done" {
+			if _, err := store.FinishDeployment(ctx, d.ID, models.DeployFailed, "", "boom"); err != nil {
+				t.Fatal(err)
+			}
+			continue
 		}
+		stuck[d.ID] = d
 	}
 	starter := &recordingStarter{}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if n, err := reconcileOnce(ctx, store, starter, log, time.Hour); err != nil || n != 0 {
+	timers := workflows.ApprovalTimers{EscalateAfter: time.Hour, Timeout: 72 * time.Hour}
+	if n, err := reconcileOnce(ctx, store, starter, timers, log, time.Hour); err != nil || n != 0 {
 		t.Fatalf("young deployments were restarted: %d %v", n, err)
 	}
-	n, err := reconcileOnce(ctx, store, starter, log, -time.Second)
-	if err != nil || n != 1 || len(starter.started) != 1 {
+	n, err := reconcileOnce(ctx, store, starter, timers, log, -time.Second)
+	if err != nil || n != 2 || len(starter.started) != 2 {
 		t.Fatalf("reconciled %d (%v): %+v", n, err, starter.started)
 	}
-	if got := starter.started[0]; got.DeploymentID != queued.ID || got.OwnerID != u.ID || got.RollbackArtifact != "" {
-		t.Fatalf("started %+v", got)
+	for _, got := range starter.started {
+		d, ok := stuck[got.DeploymentID]
+		if !ok || got.OwnerID != u.ID || got.ProjectID != d.ProjectID || got.RollbackArtifact != "" {
+			t.Fatalf("started %+v", got)
+		}
+		switch d.Status {
+		case models.DeployQueued:
+			if got.ApprovalID != "" {
+				t.Fatalf("a queued deployment waits for approval %s", got.ApprovalID)
+			}
+		case models.DeployPendingApproval:
+			if d.ApprovalID == nil || got.ApprovalID != *d.ApprovalID || got.ApprovalEscalateAfter != time.Hour || got.ApprovalTimeout != 72*time.Hour {
+				t.Fatalf("pending deployment %+v started as %+v", d, got)
+			}
+		default:
+			t.Fatalf("deployment %s in status %s", d.ID, d.Status)
+		}
 	}
 }

@@ -53,7 +53,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	defer stopStreams()
 	hub := startEvents(streamCtx, cfg, store, log)
 	wf := workflows.NewClient(tc)
-	go reconcileDeployments(streamCtx, store, wf, log, 30*time.Second, time.Minute)
+	timers := workflows.ApprovalTimers{EscalateAfter: cfg.ApprovalEscalateAfter, Timeout: cfg.ApprovalTimeout}
+	go reconcileDeployments(streamCtx, store, wf, timers, log, 30*time.Second, time.Minute)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := api.New(api.Options{
