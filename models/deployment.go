@@ -234,4 +234,3 @@ func (s *Store) StaleUnstartedDeployments(ctx context.Context, olderThan time.Ti
 		Order("created_at").Limit(limit).Find(&rows).Error
 	return rows, translate("stale deployments", err)
 }
-
