@@ -176,6 +176,13 @@ func (s *Server) rollbackProject(c *fiber.Ctx) error {
 // deployment is marked failed so the project is not left blocked.
 func (s *Server) startDeployment(c *fiber.Ctx, d models.Deployment, in workflows.DeploymentInput) error {
 	ctx := c.UserContext()
+	if d.WithoutItsApproval() {
+		if _, err := s.store.FinishDeployment(ctx, d.ID, models.DeployFailed, "", models.ReasonApprovalLost); err != nil {
+			return err
+		}
+		return &Error{Status: fiber.StatusConflict, Code: "approval_lost", Message: "this deployment's " + models.ReasonApprovalLost,
+			Context: map[string]string{"deploymentId": d.ID}}
+	}
 	if err := s.workflows.StartDeployment(ctx, in); err != nil {
 		s.log.ErrorContext(ctx, "start deployment failed", "deployment_id", d.ID, "error", err.Error())
 		if _, ferr := s.store.FinishDeployment(context.WithoutCancel(ctx), d.ID, models.DeployFailed, "", "the workflow service was unavailable; try again"); ferr != nil {

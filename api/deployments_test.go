@@ -155,3 +155,39 @@ func currentID(t *testing.T, h *harness, token string) string {
 	h.do("GET", "/api/user/profile", token, nil).expect(t, 200).data(t, &u)
 	return u.ID
 }
+
+// A retried request that finds its deployment pending approval without the
+// approval (left by an older version's crash) fails it with a reason instead
+// of starting a workflow that would skip the approval gate.
+func TestRetryOfADeploymentWithoutItsApprovalFailsIt(t *testing.T) {
+	h, _, business, _ := deployHarness(t, config.Postgres)
+	var own projectOut
+	h.do("POST", "/api/projects", business, map[string]any{"name": "Mine", "templateId": h.templateBySlug("patient-intake").ID}).expect(t, 201).data(t, &own)
+	var dep deploymentOut
+	h.do("POST", "/api/projects/"+own.ID+"/deployments", business, nil, "Idempotency-Key", "k").expect(t, 202).data(t, &dep)
+	db, err := h.store.SQL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(t.Context(), `UPDATE deployments SET approval_id = NULL WHERE id = $1`, dep.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.workflows.started = nil
+	r := h.do("POST", "/api/projects/"+own.ID+"/deployments", business, nil, "Idempotency-Key", "k").expect(t, 409)
+	if e := r.env(t); e.Error.Code != "approval_lost" || !strings.Contains(string(r.Body), dep.ID) {
+		t.Fatalf("409 body %s", r.Body)
+	}
+	if n := len(h.workflows.starts()); n != 0 {
+		t.Fatalf("%d workflows started", n)
+	}
+	var got struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+	}
+	h.do("GET", "/api/deployments/"+dep.ID, business, nil).expect(t, 200).data(t, &got)
+	if got.Status != "failed" || got.Error != models.ReasonApprovalLost {
+		t.Fatalf("deployment %+v", got)
+	}
+	// The project is not blocked: a new request gets a new approval.
+	h.do("POST", "/api/projects/"+own.ID+"/deployments", business, nil).expect(t, 202)
+}

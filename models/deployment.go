@@ -56,6 +56,17 @@ type Deployment struct {
 	ApprovalID     *string
 }
 
+// WithoutItsApproval reports a deployment pending approval that has no
+// approval to wait for: one left by a crash of a version that stored the
+// approval after the deployment. Nobody can approve it, so it must be
+// failed, never started (its workflow would skip the approval gate).
+func (d Deployment) WithoutItsApproval() bool {
+	return d.Status == DeployPendingApproval && d.ApprovalID == nil
+}
+
+// ReasonApprovalLost is the error of a deployment failed for WithoutItsApproval.
+const ReasonApprovalLost = "its approval request was lost; deploy again"
+
 // Step is one pipeline step of a deployment as users see it.
 type Step struct {
 	Name       string     `json:"name"`

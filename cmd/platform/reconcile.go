@@ -49,8 +49,11 @@ func reconcileOnce(ctx context.Context, store *models.Store, wf deploymentStarte
 		if err != nil {
 			continue // deleted meanwhile
 		}
-		if d.Status == models.DeployPendingApproval && d.ApprovalID == nil {
-			log.Warn("a deployment pending approval has no approval to wait for", "deployment_id", d.ID)
+		if d.WithoutItsApproval() {
+			log.Warn("failing a deployment pending approval that has no approval to wait for", "deployment_id", d.ID)
+			if _, err := store.FinishDeployment(ctx, d.ID, models.DeployFailed, "", models.ReasonApprovalLost); err != nil {
+				log.Warn("failing a deployment without its approval failed", "deployment_id", d.ID, "error", err.Error())
+			}
 			continue
 		}
 		if err := wf.StartDeployment(ctx, workflows.NewDeploymentInput(d, p.OwnerID, timers)); err != nil {

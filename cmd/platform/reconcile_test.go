@@ -89,3 +89,54 @@ func TestReconcileStartsUnstartedDeployments(t *testing.T) {
 		}
 	}
 }
+
+// A deployment pending approval without an approval (left by an older
+// version that stored the approval separately) is failed, never started:
+// its workflow would skip the approval gate, and it would block its project.
+func TestReconcileFailsADeploymentWithoutItsApproval(t *testing.T) {
+	store := testdb.Open(t, config.Postgres)
+	ctx := context.Background()
+	u, _, err := store.LoginUser(ctx, "owner@example.com", "Owner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := store.GetTemplate(ctx, "order-tracking", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := store.CreateProject(ctx, models.NewProject{OwnerID: u.ID, TemplateID: tpl.ID, TemplateVersion: 1, Name: "Orphan", Configuration: map[string]any{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := store.CreateDeployment(ctx, models.NewDeployment{ProjectID: p.ID, OwnerID: u.ID, RequestedBy: u.ID, Kind: models.KindDeploy,
+		NeedsApproval: true, ApprovalDeadline: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.SQL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE deployments SET approval_id = NULL WHERE id = $1`, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	starter := &recordingStarter{}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if n, err := reconcileOnce(ctx, store, starter, workflows.ApprovalTimers{}, log, -time.Second); err != nil || n != 0 || len(starter.started) != 0 {
+		t.Fatalf("reconciled %d (%v): %+v", n, err, starter.started)
+	}
+	got, err := store.GetDeployment(ctx, u.ID, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != models.DeployFailed || got.Error != models.ReasonApprovalLost {
+		t.Fatalf("deployment %s %q", got.Status, got.Error)
+	}
+	project, err := store.GetProject(ctx, u.ID, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if project.Status == models.ProjectDeploying {
+		t.Fatal("the project is still deploying")
+	}
+}
