@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/forgeai/platform/internal/config"
 )
 
 // Deployment statuses.
@@ -230,18 +232,19 @@ func (s *Store) TemplateByID(ctx context.Context, id string) (Template, error) {
 	return t, translate("get template", err)
 }
 
-// UnstartedStatuses are the statuses a deployment has before its pipeline
-// runs: a crash between the insert and the workflow's start leaves it there.
-var UnstartedStatuses = []string{DeployQueued, DeployPendingApproval}
-
 // StaleUnstartedDeployments returns deployments created before olderThan
-// that are still queued or pending approval: their workflow may never have
-// started (the API stopped between the insert and the start), so the
-// reconciler starts them again; starting is idempotent. A deployment that
-// waits for its approval is in the list as long as it waits.
+// whose workflow may never have started (the API stopped between the insert
+// and the start): those still queued, and those pending approval with no
+// step recorded (a started workflow records the approval step first). The
+// reconciler starts them again; starting is idempotent.
 func (s *Store) StaleUnstartedDeployments(ctx context.Context, olderThan time.Time, limit int) ([]Deployment, error) {
+	noSteps := "json_array_length(steps) = 0"
+	if s.dialect == config.Postgres {
+		noSteps = "jsonb_array_length(steps) = 0"
+	}
 	var rows []Deployment
-	err := s.db.WithContext(ctx).Where("status IN ? AND created_at < ?", UnstartedStatuses, olderThan).
+	err := s.db.WithContext(ctx).
+		Where("created_at < ? AND (status = ? OR (status = ? AND "+noSteps+"))", olderThan, DeployQueued, DeployPendingApproval).
 		Order("created_at").Limit(limit).Find(&rows).Error
 	return rows, translate("stale deployments", err)
 }

@@ -15,10 +15,11 @@ type deploymentStarter interface {
 }
 
 // reconcileDeployments (re)starts, every interval, the workflow of each
-// deployment left queued or pending approval longer than age, so a crash
-// between creating a deployment and starting its workflow never leaves a
-// project blocked. A deployment's approval is created with it, so one that
-// waits for an approval gets its workflow with that approval's timers.
+// deployment left queued, or pending approval with no step, longer than age,
+// so a crash between creating a deployment and starting its workflow never
+// leaves a project blocked. A deployment's approval is created with it, so
+// one that waits for an approval gets its workflow with that approval's
+// timers.
 func reconcileDeployments(ctx context.Context, store *models.Store, wf deploymentStarter, timers workflows.ApprovalTimers, log *slog.Logger, interval, age time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -35,9 +36,8 @@ func reconcileDeployments(ctx context.Context, store *models.Store, wf deploymen
 }
 
 // reconcileOnce ensures the workflows of the stale unstarted deployments and
-// reports how many it ensured. Starting is idempotent: a running workflow
-// (one waiting for its approval, say) is attached to, a finished one is left
-// alone.
+// reports how many it ensured. Starting is idempotent: a running workflow is
+// attached to, a finished one is left alone.
 func reconcileOnce(ctx context.Context, store *models.Store, wf deploymentStarter, timers workflows.ApprovalTimers, log *slog.Logger, age time.Duration) (int, error) {
 	stale, err := store.StaleUnstartedDeployments(ctx, time.Now().Add(-age), 100)
 	if err != nil {

@@ -28,9 +28,14 @@ func (r *recordingStarter) StartDeployment(_ context.Context, in workflows.Deplo
 
 // A deployment whose workflow never started (the API stopped in between) is
 // started by the reconciler, with its approval when it waits for one;
-// finished ones are left alone.
+// finished ones, and one whose workflow already waits, are left alone.
 func TestReconcileStartsUnstartedDeployments(t *testing.T) {
-	store := testdb.Open(t, config.Postgres)
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) { reconcileStartsUnstarted(t, testdb.Open(t, d)) })
+	}
+}
+
+func reconcileStartsUnstarted(t *testing.T, store *models.Store) {
 	ctx := context.Background()
 	u, _, err := store.LoginUser(ctx, "owner@example.com", "Owner")
 	if err != nil {
@@ -42,15 +47,21 @@ func TestReconcileStartsUnstartedDeployments(t *testing.T) {
 	}
 	deadline := time.Now().Add(72 * time.Hour)
 	stuck := map[string]models.Deployment{}
-	for _, name := range []string{"Queued", "Pending", "Done"} {
+	for _, name := range []string{"Queued", "Pending", "Waiting", "Done"} {
 		p, err := store.CreateProject(ctx, models.NewProject{OwnerID: u.ID, TemplateID: tpl.ID, TemplateVersion: 1, Name: name, Configuration: map[string]any{}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		d, _, err := store.CreateDeployment(ctx, models.NewDeployment{ProjectID: p.ID, OwnerID: u.ID, RequestedBy: u.ID, Kind: models.KindDeploy,
-			NeedsApproval: name == "Pending", ApprovalDeadline: deadline})
+			NeedsApproval: name == "Pending" || name == "Waiting", ApprovalDeadline: deadline})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if name == "Waiting" { // its workflow runs: it recorded the approval step
+			if _, err := store.StartStep(ctx, d.ID, workflows.StepApproval, models.DeployPendingApproval); err != nil {
+				t.Fatal(err)
+			}
+			continue
 		}
 		if name == "Done" {
 			if _, err := store.FinishDeployment(ctx, d.ID, models.DeployFailed, "", "boom"); err != nil {
