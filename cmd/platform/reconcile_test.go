@@ -37,14 +37,7 @@ func TestReconcileStartsUnstartedDeployments(t *testing.T) {
 
 func reconcileStartsUnstarted(t *testing.T, store *models.Store) {
 	ctx := context.Background()
-	u, _, err := store.LoginUser(ctx, "owner@example.com", "Owner")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := store.GetTemplate(ctx, "order-tracking", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	u, tpl := ownerAndTemplate(t, store)
 	deadline := time.Now().Add(72 * time.Hour)
 	stuck := map[string]models.Deployment{}
 	for _, name := range []string{"Queued", "Pending", "Waiting", "Done"} {
@@ -107,14 +100,7 @@ func reconcileStartsUnstarted(t *testing.T, store *models.Store) {
 func TestReconcileFailsADeploymentWithoutItsApproval(t *testing.T) {
 	store := testdb.Open(t, config.Postgres)
 	ctx := context.Background()
-	u, _, err := store.LoginUser(ctx, "owner@example.com", "Owner")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := store.GetTemplate(ctx, "order-tracking", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	u, tpl := ownerAndTemplate(t, store)
 	p, err := store.CreateProject(ctx, models.NewProject{OwnerID: u.ID, TemplateID: tpl.ID, TemplateVersion: 1, Name: "Orphan", Configuration: map[string]any{}})
 	if err != nil {
 		t.Fatal(err)
@@ -150,4 +136,18 @@ func TestReconcileFailsADeploymentWithoutItsApproval(t *testing.T) {
 	if project.Status == models.ProjectDeploying {
 		t.Fatal("the project is still deploying")
 	}
+}
+
+// ownerAndTemplate signs a user in and picks a template for their projects.
+func ownerAndTemplate(t *testing.T, store *models.Store) (models.User, models.TemplateItem) {
+	t.Helper()
+	u, _, err := store.LoginUser(context.Background(), "owner@example.com", "Owner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := store.GetTemplate(context.Background(), "order-tracking", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, tpl
 }
