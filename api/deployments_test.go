@@ -58,6 +58,11 @@ func TestDeployStartsWorkflowAndAnswers202(t *testing.T) {
 		if e := r.env(t); e.Error.Code != "deployment_in_progress" || !strings.Contains(string(r.Body), dep.ID) {
 			t.Fatalf("409 body %s", r.Body)
 		}
+		// Nor can the project be deleted under its running deployment.
+		r = h.do("DELETE", "/api/projects/"+p.ID, admin, nil).expect(t, 409)
+		if e := r.env(t); e.Error.Code != "deployment_in_progress" || !strings.Contains(string(r.Body), dep.ID) {
+			t.Fatalf("409 body %s", r.Body)
+		}
 		var proj projectOut
 		h.do("GET", "/api/projects/"+p.ID, admin, nil).expect(t, 200).data(t, &proj)
 		if proj.Status != "deploying" {

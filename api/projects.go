@@ -164,7 +164,7 @@ func (s *Server) deleteProject(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.store.DeleteProject(c.UserContext(), currentUserID(c), id); err != nil {
-		return err
+		return deploymentConflict(err)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }

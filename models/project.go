@@ -173,18 +173,33 @@ func (s *Store) UpdateProject(ctx context.Context, ownerID, id string, patch Pro
 	return p, nil
 }
 
-// DeleteProject removes the owner's project.
+// DeleteProject removes the owner's project, its deployments and releases.
+// A project with a deployment in flight answers *ActiveDeploymentError: its
+// workflow would go on against a project that is gone. The project row is
+// locked, as CreateDeployment locks it, so no deployment starts meanwhile.
 func (s *Store) DeleteProject(ctx context.Context, ownerID, id string) error {
 	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
-		res := tx.Where("id = ? AND owner_id = ?", id, ownerID).Delete(&Project{})
-		if res.Error != nil {
-			return res.Error
+		var p Project
+		if err := lockRow(tx, s.dialect).Select("id").Where("id = ? AND owner_id = ?", id, ownerID).Take(&p).Error; err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return gorm.ErrRecordNotFound
+		var active Deployment
+		err := tx.Select("id").Where("project_id = ? AND status IN ?", id, ActiveStatuses).Take(&active).Error
+		if err == nil {
+			return &ActiveDeploymentError{DeploymentID: active.ID}
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		if err := tx.Where("id = ?", id).Delete(&Project{}).Error; err != nil {
+			return err
 		}
 		return s.emit(tx, ev, ProjectStream(id), "project.deleted", map[string]any{"projectId": id})
 	})
+	var active *ActiveDeploymentError
+	if errors.As(err, &active) {
+		return err
+	}
 	return translate("delete project", err)
 }
 

@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -230,6 +231,24 @@ func TestDeleteProject(t *testing.T) {
 		wantNotFound(t, "GetProject after delete", err)
 		if _, err := s.GetProject(t.Context(), owner.ID, keep.ID); err != nil {
 			t.Errorf("the other project went too: %v", err)
+		}
+
+		// Not while a deployment is in flight: its workflow would go on
+		// against a project that is gone.
+		busy := createProject(t, s, owner, tpl, "Busy")
+		d, _, err := s.CreateDeployment(t.Context(), models.NewDeployment{ProjectID: busy.ID, OwnerID: owner.ID, RequestedBy: owner.ID, Kind: models.KindDeploy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var active *models.ActiveDeploymentError
+		if err := s.DeleteProject(t.Context(), owner.ID, busy.ID); !errors.As(err, &active) || active.DeploymentID != d.ID {
+			t.Fatalf("DeleteProject with a deployment in flight: %v", err)
+		}
+		if _, err := s.FinishDeployment(t.Context(), d.ID, models.DeployDeployed, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteProject(t.Context(), owner.ID, busy.ID); err != nil {
+			t.Fatalf("DeleteProject once the deployment finished: %v", err)
 		}
 
 		// The slug is free again once its project is gone.
