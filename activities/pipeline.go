@@ -73,8 +73,13 @@ func (a *Deployment) GenerateSource(ctx context.Context, in GenerateInput) (Gene
 		files[i] = artifacts.File{Path: f.Path, Content: f.Content}
 	}
 	digest, err := a.Artifacts.PutTree(ctx, files)
+	if errors.Is(err, artifacts.ErrInvalidPath) {
+		// The provider named a file no store may hold: bad output, which
+		// fails the deployment. A failing store is retried instead.
+		return GenerateOutput{}, temporal.NewNonRetryableApplicationError("generated source: "+err.Error(), ErrTypeInvalidInput, err)
+	}
 	if err != nil {
-		return GenerateOutput{}, temporal.NewNonRetryableApplicationError("store generated source: "+err.Error(), ErrTypeInvalidInput, err)
+		return GenerateOutput{}, fmt.Errorf("store generated source: %w", err)
 	}
 	if err := a.Store.SetSourceDigest(ctx, d.ID, digest); err != nil {
 		return GenerateOutput{}, storeError("record source digest", err)
