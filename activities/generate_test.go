@@ -15,16 +15,9 @@ import (
 	"github.com/forgeai/platform/models"
 )
 
-// generateStore knows one deployment of one project of one template.
-type generateStore struct{ activities.Store }
-
-func (generateStore) DeploymentByID(context.Context, string) (models.Deployment, error) {
-	return models.Deployment{ID: "d1", ProjectID: "p1"}, nil
-}
-
-func (generateStore) ProjectByID(context.Context, string) (models.Project, error) {
-	return models.Project{ID: "p1", Slug: "riverside", Name: "Riverside", TemplateID: "t1"}, nil
-}
+// generateStore is verifyStore's deployment and project, with a template,
+// and takes the source digest and progress events.
+type generateStore struct{ verifyStore }
 
 func (generateStore) TemplateByID(context.Context, string) (models.Template, error) {
 	return models.Template{ID: "t1", Slug: "order-tracking", Name: "Orders"}, nil
