@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,6 +54,26 @@ func routeOf(c *fiber.Ctx) string {
 	return "unmatched"
 }
 
+// methodOf is the request's method as a string that outlives the request.
+// c.Method() points into Fiber's request buffer, which the next request on
+// the connection overwrites: a metric label kept from it turned a POST series
+// into "GETT" and made /metrics answer 500 for duplicate series. Known
+// methods map to constants (no allocation); anything else is copied.
+func methodOf(c *fiber.Ctx) string {
+	m := c.Method()
+	for _, known := range knownMethods {
+		if m == known {
+			return known
+		}
+	}
+	return strings.Clone(m)
+}
+
+var knownMethods = []string{
+	fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete,
+	fiber.MethodHead, fiber.MethodOptions, fiber.MethodConnect, fiber.MethodTrace,
+}
+
 // accessLog writes one structured line per request and records its duration.
 func (s *Server) accessLog() fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -63,9 +84,9 @@ func (s *Server) accessLog() fiber.Handler {
 			// The error handler has not run yet; ask it for the final status.
 			status = toAPIError(err).Status
 		}
-		route := routeOf(c)
+		method, route := methodOf(c), routeOf(c)
 		elapsed := time.Since(start)
-		s.metrics.observe(c.Method(), route, strconv.Itoa(status), elapsed)
+		s.metrics.observe(method, route, strconv.Itoa(status), elapsed)
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
@@ -73,7 +94,7 @@ func (s *Server) accessLog() fiber.Handler {
 		s.log.LogAttrs(c.UserContext(), level, "http request",
 			slog.String("request_id", requestID(c)),
 			slog.String("user_id", currentUserID(c)),
-			slog.String("method", c.Method()),
+			slog.String("method", method),
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),

@@ -145,6 +145,10 @@ func perUserLimit(perMinute int) fiber.Handler {
 	}
 	return limiter.New(limiter.Config{
 		Max: perMinute, Expiration: time.Minute,
+		// The limiter keeps each key in its map after the request ends. The
+		// user id was loaded from the database, so it is not a view of Fiber's
+		// reused buffers; a key from c.Get, c.Params or c.Query would need
+		// strings.Clone.
 		KeyGenerator: func(c *fiber.Ctx) string { return currentUserID(c) },
 		LimitReached: func(*fiber.Ctx) error {
 			return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "too many messages; try again in a minute"}
