@@ -108,6 +108,9 @@ const (
 	ErrTypeVerifyFailed  = "VerifyFailed"
 	ErrTypeAIRejected    = "AIRejected"
 	ErrTypeAIUnavailable = "AIUnavailable"
+	// ErrTypeDeploymentFinished: the deployment finished (cancelled, or
+	// failed) before it could be published; it never goes live.
+	ErrTypeDeploymentFinished = "DeploymentFinished"
 )
 
 // heartbeatEvery keeps a long activity visibly alive and lets cancellation

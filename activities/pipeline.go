@@ -137,7 +137,31 @@ type BuildOutput struct {
 // Build validates the source (paths, types, sizes, HTML, no remote scripts)
 // and bundles it deterministically: the same source gives the same artifact
 // digest, byte for byte. Invalid source fails without retries, naming the file.
+// It heartbeats while it works, so a slow build is not timed out and a
+// cancellation reaches it; once cancelled it returns at once and leaves the
+// work it was waiting for to finish unobserved (storing a content-addressed
+// artifact twice is harmless). Idempotent: the same source gives the same digest.
 func (a *Deployment) Build(ctx context.Context, in BuildInput) (BuildOutput, error) {
+	stop := heartbeatEvery(ctx, 2*time.Second, "building")
+	defer stop()
+	type built struct {
+		out BuildOutput
+		err error
+	}
+	done := make(chan built, 1)
+	go func() {
+		out, err := a.build(ctx, in)
+		done <- built{out, err}
+	}()
+	select {
+	case b := <-done:
+		return b.out, b.err
+	case <-ctx.Done():
+		return BuildOutput{}, fmt.Errorf("build: %w", ctx.Err())
+	}
+}
+
+func (a *Deployment) build(ctx context.Context, in BuildInput) (BuildOutput, error) {
 	src, err := a.Artifacts.GetTree(ctx, in.SourceDigest)
 	if err != nil {
 		return BuildOutput{}, fmt.Errorf("load source %s: %w", in.SourceDigest, err)
@@ -147,6 +171,9 @@ func (a *Deployment) Build(ctx context.Context, in BuildInput) (BuildOutput, err
 		files[i] = build.File{Path: f.Path, Content: f.Content}
 	}
 	bundle, err := build.Bundle(files, a.Limits)
+	if ctx.Err() != nil {
+		return BuildOutput{}, fmt.Errorf("build: %w", ctx.Err()) // cancelled while bundling: store nothing
+	}
 	var verr *build.ValidationError
 	if errors.As(err, &verr) {
 		return BuildOutput{}, temporal.NewNonRetryableApplicationError("build failed: "+verr.Error(), ErrTypeBuildFailed, err)
@@ -180,10 +207,19 @@ type PublishOutput struct {
 }
 
 // Publish atomically points the project's live release at the deployment's
-// artifact, keeping the previous release for rollback. Idempotent per deployment.
+// artifact, keeping the previous release for rollback. Idempotent per
+// deployment. It heartbeats, so a cancellation reaches it (the workflow
+// waits for it to end before restoring the previous release); a deployment
+// that already finished is refused for good, never published.
 func (a *Deployment) Publish(ctx context.Context, in PublishInput) (PublishOutput, error) {
+	stop := heartbeatEvery(ctx, 2*time.Second, "publishing")
+	defer stop()
 	base := strings.TrimRight(a.AppsBaseURL, "/")
 	pub, err := a.Store.PublishRelease(ctx, in.DeploymentID, func(slug string) string { return base + "/" + slug + "/" })
+	var finished *models.FinishedDeploymentError
+	if errors.As(err, &finished) {
+		return PublishOutput{}, temporal.NewNonRetryableApplicationError("publish: "+finished.Error(), ErrTypeDeploymentFinished, err)
+	}
 	if err != nil {
 		return PublishOutput{}, storeError("publish", err)
 	}

@@ -158,23 +158,55 @@ type Publication struct {
 	URL  string // its live URL
 }
 
+// FinishedDeploymentError refuses to publish a deployment that already
+// finished: a cancelled or failed one (even one marked failed while its
+// workflow in fact started) must never go live.
+type FinishedDeploymentError struct{ DeploymentID, Status string }
+
+func (e *FinishedDeploymentError) Error() string {
+	return "deployment " + e.DeploymentID + " already finished as " + e.Status + "; a finished deployment never goes live"
+}
+
+// Unwrap makes the error an ErrConflict.
+func (e *FinishedDeploymentError) Unwrap() error { return ErrConflict }
+
+// lockForRelease locks the deployment's project, then the deployment: the
+// order PublishRelease, RestoreRelease and FinishDeployment all take, so a
+// publication and a deployment's end never interleave (and never deadlock).
+func (s *Store) lockForRelease(tx *gorm.DB, deploymentID string) (Deployment, Project, error) {
+	var d Deployment
+	if err := tx.Select("project_id").Where("id = ?", deploymentID).Take(&d).Error; err != nil {
+		return Deployment{}, Project{}, err // a deployment never changes project, so this read needs no lock
+	}
+	var p Project
+	if err := lockRow(tx, s.dialect).Where("id = ?", d.ProjectID).Take(&p).Error; err != nil {
+		return Deployment{}, Project{}, err
+	}
+	if err := lockRow(tx, s.dialect).Where("id = ?", deploymentID).Take(&d).Error; err != nil {
+		return Deployment{}, Project{}, err
+	}
+	return d, p, nil
+}
+
 // PublishRelease points the project's live release at the deployment's
 // artifact, atomically, remembering the release it replaces; urlFor gives
 // the live URL of the project's slug. Publishing the same deployment again
-// changes nothing (idempotent per deployment).
+// changes nothing (idempotent per deployment). A deployment that already
+// finished is refused with *FinishedDeploymentError; the check runs under
+// the project's lock, which FinishDeployment takes too, so a deployment
+// cannot finish between the check and the publication.
 func (s *Store) PublishRelease(ctx context.Context, deploymentID string, urlFor func(slug string) string) (Publication, error) {
 	var pub Publication
 	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
-		var d Deployment
-		if err := tx.Where("id = ?", deploymentID).Take(&d).Error; err != nil {
+		d, p, err := s.lockForRelease(tx, deploymentID)
+		if err != nil {
 			return err
 		}
-		var p Project
-		if err := lockRow(tx, s.dialect).Where("id = ?", d.ProjectID).Take(&p).Error; err != nil {
-			return err
+		if isTerminal(d.Status) {
+			return &FinishedDeploymentError{DeploymentID: d.ID, Status: d.Status}
 		}
 		pub.Slug, pub.URL = p.Slug, urlFor(p.Slug)
-		err := tx.Where("deployment_id = ?", deploymentID).Take(&pub.Release).Error
+		err = tx.Where("deployment_id = ?", deploymentID).Take(&pub.Release).Error
 		if err == nil {
 			return nil
 		}
@@ -197,68 +229,87 @@ func (s *Store) PublishRelease(ctx context.Context, deploymentID string, urlFor 
 			"url": pub.URL, "artifactDigest": d.ArtifactDigest, "previousDeploymentId": p.LiveDeploymentID,
 		})
 	})
-	return pub, translate("publish release", err)
+	if err != nil {
+		return Publication{}, translate("publish release", err)
+	}
+	return pub, nil
 }
 
 // RestoreRelease undoes PublishRelease: if the deployment is live, the
 // project's previous release (or none) becomes live again. Idempotent.
 func (s *Store) RestoreRelease(ctx context.Context, deploymentID string) error {
 	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
-		var rel Release
-		err := tx.Where("deployment_id = ?", deploymentID).Take(&rel).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil // never published
-		}
+		d, p, err := s.lockForRelease(tx, deploymentID)
 		if err != nil {
 			return err
 		}
-		var p Project
-		if err := lockRow(tx, s.dialect).Where("id = ?", rel.ProjectID).Take(&p).Error; err != nil {
-			return err
-		}
-		if p.LiveDeploymentID == nil || *p.LiveDeploymentID != deploymentID {
-			return tx.Delete(&rel).Error
-		}
-		url := ""
-		if rel.PreviousDeploymentID != nil {
-			var prev Deployment
-			if err := tx.Select("url").Where("id = ?", *rel.PreviousDeploymentID).Take(&prev).Error; err == nil {
-				url = prev.URL
-			}
-		}
-		if err := tx.Model(&Project{}).Where("id = ?", p.ID).Updates(map[string]any{
-			"live_deployment_id": rel.PreviousDeploymentID, "deployment_url": url, "updated_at": time.Now().UTC(),
-		}).Error; err != nil {
-			return err
-		}
-		if err := tx.Delete(&rel).Error; err != nil {
-			return err
-		}
-		d := Deployment{ID: deploymentID, ProjectID: p.ID}
-		return s.appendDeploymentEvent(tx, ev, d, "deployment.release_restored", map[string]any{
-			"liveDeploymentId": rel.PreviousDeploymentID, "url": url,
-		})
+		return s.restoreRelease(tx, ev, d, &p)
 	})
 	return translate("restore release", err)
 }
 
+// restoreRelease puts back the release d replaced if d is live, and forgets
+// d's release; p (locked) is updated to what is live afterwards.
+func (s *Store) restoreRelease(tx *gorm.DB, ev *pending, d Deployment, p *Project) error {
+	var rel Release
+	err := tx.Where("deployment_id = ?", d.ID).Take(&rel).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil // never published
+	}
+	if err != nil {
+		return err
+	}
+	if p.LiveDeploymentID == nil || *p.LiveDeploymentID != d.ID {
+		return tx.Delete(&rel).Error
+	}
+	url := ""
+	if rel.PreviousDeploymentID != nil {
+		var prev Deployment
+		if err := tx.Select("url").Where("id = ?", *rel.PreviousDeploymentID).Take(&prev).Error; err == nil {
+			url = prev.URL
+		}
+	}
+	if err := tx.Model(&Project{}).Where("id = ?", p.ID).Updates(map[string]any{
+		"live_deployment_id": rel.PreviousDeploymentID, "deployment_url": url, "updated_at": time.Now().UTC(),
+	}).Error; err != nil {
+		return err
+	}
+	if err := tx.Delete(&rel).Error; err != nil {
+		return err
+	}
+	p.LiveDeploymentID, p.DeploymentURL = rel.PreviousDeploymentID, url
+	return s.appendDeploymentEvent(tx, ev, Deployment{ID: d.ID, ProjectID: p.ID}, "deployment.release_restored", map[string]any{
+		"liveDeploymentId": rel.PreviousDeploymentID, "url": url,
+	})
+}
+
 // FinishDeployment records the final status once (later calls are no-ops)
-// and moves the project's status with it.
+// and moves the project's status with it. A deployment that ends as
+// anything but deployed takes its release with it if it is live (a late
+// Publish attempt may have committed after the workflow's restore): what
+// did not deploy is never left live.
 func (s *Store) FinishDeployment(ctx context.Context, id, status, url, errMsg string) (Deployment, error) {
 	var d Deployment
 	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
-		if err := lockRow(tx, s.dialect).Where("id = ?", id).Take(&d).Error; err != nil {
+		var p Project
+		var err error
+		if d, p, err = s.lockForRelease(tx, id); err != nil {
 			return err
 		}
 		if isTerminal(d.Status) {
 			return nil
+		}
+		if status != DeployDeployed {
+			if err := s.restoreRelease(tx, ev, d, &p); err != nil {
+				return err
+			}
 		}
 		now := time.Now().UTC()
 		d.Status, d.URL, d.Error, d.FinishedAt = status, url, errMsg, &now
 		if err := tx.Model(&d).Select("status", "url", "error", "finished_at", "updated_at").Updates(&d).Error; err != nil {
 			return err
 		}
-		if err := s.followDeployment(tx, ev, d); err != nil {
+		if err := s.followDeployment(tx, ev, d, p); err != nil {
 			return err
 		}
 		data := map[string]any{"status": status, "url": url, "error": errMsg, "at": now}
@@ -272,12 +323,9 @@ func (s *Store) FinishDeployment(ctx context.Context, id, status, url, errMsg st
 	return d, translate("finish deployment", err)
 }
 
-// followDeployment sets the project's status from its deployment's outcome.
-func (s *Store) followDeployment(tx *gorm.DB, ev *pending, d Deployment) error {
-	var p Project
-	if err := lockRow(tx, s.dialect).Where("id = ?", d.ProjectID).Take(&p).Error; err != nil {
-		return err
-	}
+// followDeployment sets the project's status (p, locked) from its
+// deployment's outcome.
+func (s *Store) followDeployment(tx *gorm.DB, ev *pending, d Deployment, p Project) error {
 	upd := map[string]any{"updated_at": time.Now().UTC()}
 	switch d.Status {
 	case DeployDeployed:
