@@ -42,6 +42,7 @@ type composeService struct {
 	Volumes         []any          `yaml:"volumes"`
 	StopGracePeriod string         `yaml:"stop_grace_period"`
 	Restart         string         `yaml:"restart"`
+	ContainerName   string         `yaml:"container_name"`
 }
 
 func loadCompose(t *testing.T) composeFile {
@@ -139,7 +140,7 @@ func interpolationDefault(v string) string {
 
 func TestComposeHasEveryService(t *testing.T) {
 	c := loadCompose(t)
-	for _, name := range []string{"postgres", "temporal", "temporal-ui", "migrate", "api", "worker"} {
+	for _, name := range []string{"postgres", "temporal", "temporal-ui", "migrate", "api", "worker", "deploy-worker"} {
 		if _, ok := c.Services[name]; !ok {
 			t.Errorf("docker-compose.yml: missing service %q", name)
 		}
@@ -149,7 +150,7 @@ func TestComposeHasEveryService(t *testing.T) {
 func TestComposePlatformEnvironmentUsesConfigVariables(t *testing.T) {
 	c := loadCompose(t)
 	known := configVars(t)
-	for _, svc := range []string{"api", "worker", "migrate"} {
+	for _, svc := range []string{"api", "worker", "deploy-worker", "migrate"} {
 		t.Run(svc, func(t *testing.T) {
 			env := environment(t, svc, service(t, c, svc).Environment)
 			if len(env) == 0 {
@@ -182,7 +183,7 @@ func TestComposePlatformEnvironmentUsesConfigVariables(t *testing.T) {
 // does not start into a configuration error.
 func TestComposeEnvironmentPassesValidate(t *testing.T) {
 	c := loadCompose(t)
-	for _, svc := range []string{"api", "worker", "migrate"} {
+	for _, svc := range []string{"api", "worker", "deploy-worker", "migrate"} {
 		t.Run(svc, func(t *testing.T) {
 			env := map[string]string{}
 			for k, v := range environment(t, svc, service(t, c, svc).Environment) {
@@ -213,22 +214,26 @@ func loadDialect(dbURL string) (config.Dialect, string, error) {
 
 func TestComposeWorkerSettingsAreValid(t *testing.T) {
 	c := loadCompose(t)
-	env := environment(t, "worker", service(t, c, "worker").Environment)
-	for _, name := range []string{"WORKER_QUEUES", "WORKER_CONCURRENCY"} {
-		if _, ok := env[name]; !ok {
-			t.Errorf("worker does not set %s", name)
-		}
-	}
-	// With the compose defaults substituted, the worker settings must load.
-	cfg, err := config.Load(map[string]string{
-		"WORKER_QUEUES":      interpolationDefault(env["WORKER_QUEUES"]),
-		"WORKER_CONCURRENCY": interpolationDefault(env["WORKER_CONCURRENCY"]),
-	})
-	if err != nil {
-		t.Fatalf("worker's WORKER_QUEUES/WORKER_CONCURRENCY defaults do not load: %v", err)
-	}
-	if len(cfg.WorkerQueues) == 0 || cfg.WorkerConcurrency < 1 {
-		t.Errorf("worker defaults give queues %v, concurrency %d", cfg.WorkerQueues, cfg.WorkerConcurrency)
+	for _, svc := range []string{"worker", "deploy-worker"} {
+		t.Run(svc, func(t *testing.T) {
+			env := environment(t, svc, service(t, c, svc).Environment)
+			for _, name := range []string{"WORKER_QUEUES", "WORKER_CONCURRENCY"} {
+				if _, ok := env[name]; !ok {
+					t.Errorf("%s does not set %s", svc, name)
+				}
+			}
+			// With the compose defaults substituted, the worker settings must load.
+			cfg, err := config.Load(map[string]string{
+				"WORKER_QUEUES":      interpolationDefault(env["WORKER_QUEUES"]),
+				"WORKER_CONCURRENCY": interpolationDefault(env["WORKER_CONCURRENCY"]),
+			})
+			if err != nil {
+				t.Fatalf("%s's WORKER_QUEUES/WORKER_CONCURRENCY defaults do not load: %v", svc, err)
+			}
+			if len(cfg.WorkerQueues) == 0 || cfg.WorkerConcurrency < 1 {
+				t.Errorf("%s defaults give queues %v, concurrency %d", svc, cfg.WorkerQueues, cfg.WorkerConcurrency)
+			}
+		})
 	}
 }
 
@@ -336,6 +341,7 @@ func TestComposePlatformServicesBuildTheImage(t *testing.T) {
 		{"migrate", "migrate"},
 		{"api", "api"},
 		{"worker", "worker"},
+		{"deploy-worker", "worker"},
 	} {
 		t.Run(tc.svc, func(t *testing.T) {
 			s := service(t, c, tc.svc)
@@ -371,6 +377,7 @@ func TestComposeDependencies(t *testing.T) {
 		{"migrate", map[string]string{"postgres": "service_healthy"}},
 		{"api", map[string]string{"migrate": "service_completed_successfully", "temporal": "service_healthy"}},
 		{"worker", map[string]string{"migrate": "service_completed_successfully", "temporal": "service_healthy"}},
+		{"deploy-worker", map[string]string{"migrate": "service_completed_successfully", "temporal": "service_healthy"}},
 	} {
 		t.Run(tc.svc, func(t *testing.T) {
 			deps, ok := service(t, c, tc.svc).DependsOn.(map[string]any)
@@ -427,7 +434,7 @@ func TestComposeStopGraceCoversShutdownTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SHUTDOWN_TIMEOUT default: %v", err)
 	}
-	for _, svc := range []string{"api", "worker"} {
+	for _, svc := range []string{"api", "worker", "deploy-worker"} {
 		s := service(t, c, svc)
 		grace := 10 * time.Second // compose's default
 		if s.StopGracePeriod != "" {
