@@ -24,7 +24,7 @@ func openDB(t *testing.T, d config.Dialect) *sql.DB {
 // openURL opens a pool on url through the store, as the platform does.
 func openURL(t *testing.T, url string) *sql.DB {
 	t.Helper()
-	cfg := config.Config{DatabaseURL: url, DBMaxOpenConns: 10, DBMaxIdleConns: 5, DBConnMaxLifetime: time.Minute}
+	cfg := config.DB{URL: url, MaxOpenConns: 10, MaxIdleConns: 5, ConnMaxLifetime: time.Minute}
 	store, err := models.Open(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("open store: %v", err)

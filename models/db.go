@@ -39,8 +39,8 @@ func (s *Store) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// Open connects to the configured database with a sized pool and checks it answers.
-func Open(ctx context.Context, cfg config.Config) (*Store, error) {
+// Open connects to the database with a sized pool and checks it answers.
+func Open(ctx context.Context, cfg config.DB) (*Store, error) {
 	dialect, dsn, err := cfg.Database()
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -66,15 +66,15 @@ func Open(ctx context.Context, cfg config.Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
 	}
-	maxOpen, maxIdle := cfg.DBMaxOpenConns, cfg.DBMaxIdleConns
+	maxOpen, maxIdle := cfg.MaxOpenConns, cfg.MaxIdleConns
 	if dialect == config.SQLite {
 		// One writer at a time is SQLite's model; a single connection avoids SQLITE_BUSY.
 		maxOpen, maxIdle = 1, 1
 	}
 	sqlDB.SetMaxOpenConns(maxOpen)
 	sqlDB.SetMaxIdleConns(maxIdle)
-	sqlDB.SetConnMaxLifetime(cfg.DBConnMaxLifetime)
-	sqlDB.SetConnMaxIdleTime(cfg.DBConnMaxIdleTime)
+	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+	sqlDB.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
 	s := &Store{db: db, dialect: dialect}
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()

@@ -50,7 +50,7 @@ func runEventsBench(ctx context.Context, o options, c *apiClient, api *apiProc, 
 	for i, p := range projects {
 		names[i] = models.ProjectStream(p)
 	}
-	store, err := models.Open(ctx, config.Config{DatabaseURL: dbURL, DBMaxOpenConns: 8, DBMaxIdleConns: 8, DBConnMaxLifetime: time.Hour})
+	store, err := models.Open(ctx, config.DB{URL: dbURL, MaxOpenConns: 8, MaxIdleConns: 8, ConnMaxLifetime: time.Hour})
 	if err != nil {
 		return nil, err
 	}

@@ -18,19 +18,20 @@ import (
 // folder. Postgres sessions are named after the command (application_name,
 // as pg_stat_activity shows them) unless the URL names them already.
 func openStore(ctx context.Context, cfg config.Config, command string, log *slog.Logger) (*models.Store, error) {
-	dialect, dsn, err := cfg.Database()
+	db := cfg.DB()
+	dialect, dsn, err := db.Database()
 	if err != nil {
 		return nil, err
 	}
 	if dialect == config.Postgres {
-		cfg.DatabaseURL = withApplicationName(cfg.DatabaseURL, "platform-"+command)
+		db.URL = withApplicationName(db.URL, "platform-"+command)
 	}
 	if dialect == config.SQLite && filepath.Dir(dsn) != "." {
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o755); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
 	}
-	store, err := models.Open(ctx, cfg)
+	store, err := models.Open(ctx, db)
 	if err != nil {
 		return nil, err
 	}

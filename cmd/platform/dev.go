@@ -15,7 +15,6 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/forgeai/platform/activities"
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/internal/devstack"
 	"github.com/forgeai/platform/worker"
@@ -66,9 +65,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return serve(gctx, cfg, log, ln, store, arts, tc) })
-	g.Go(func() error {
-		return worker.Run(gctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts, nil), &activities.Approvals{Store: store}, onboardingActivities(cfg, store, workflows.NewClient(tc))))
-	})
+	g.Go(func() error { return runWorkers(gctx, cfg, log, tc, store, arts, nil) })
 	err = g.Wait()
 	fmt.Fprintln(stdout, "platform dev stopped")
 	return err
@@ -144,11 +141,5 @@ func useBoundAppsURL(cfg *config.Config, ln listeners) {
 	}
 	if cfg.AppsInternalURL == "" {
 		cfg.AppsInternalURL = "http://127.0.0.1:" + port
-	}
-}
-
-func workerOptions(cfg config.Config, log *slog.Logger) worker.Options {
-	return worker.Options{
-		Queues: cfg.WorkerQueues, Concurrency: cfg.WorkerConcurrency, StopTimeout: cfg.ShutdownTimeout, Log: log,
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
-	"github.com/forgeai/platform/activities"
 	"github.com/forgeai/platform/internal/ai"
 	"github.com/forgeai/platform/worker"
 	"github.com/forgeai/platform/workflows"
@@ -66,5 +65,5 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 	}
-	return worker.Run(ctx, tc, workerOptions(cfg, log), worker.Queues(deploymentActivities(cfg, store, arts, metrics), &activities.Approvals{Store: store}, onboardingActivities(cfg, store, workflows.NewClient(tc))))
+	return runWorkers(ctx, cfg, log, tc, store, arts, metrics)
 }

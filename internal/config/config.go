@@ -251,9 +251,30 @@ const (
 	SQLite   Dialect = "sqlite"
 )
 
+// DB is what opening the database takes: its URL and the pool's sizes and
+// lifetimes (DATABASE_URL and DB_*).
+type DB struct {
+	URL             string
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+	ConnMaxIdleTime time.Duration
+}
+
+// DB returns the database settings.
+func (c Config) DB() DB {
+	return DB{
+		URL: c.DatabaseURL, MaxOpenConns: c.DBMaxOpenConns, MaxIdleConns: c.DBMaxIdleConns,
+		ConnMaxLifetime: c.DBConnMaxLifetime, ConnMaxIdleTime: c.DBConnMaxIdleTime,
+	}
+}
+
 // Database returns the dialect and the driver DSN of DatabaseURL.
-func (c Config) Database() (Dialect, string, error) {
-	u := c.DatabaseURL
+func (c Config) Database() (Dialect, string, error) { return c.DB().Database() }
+
+// Database returns the dialect and the driver DSN of the URL.
+func (d DB) Database() (Dialect, string, error) {
+	u := d.URL
 	switch {
 	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
 		if _, err := url.Parse(u); err != nil {

@@ -90,7 +90,7 @@ func URL(t testing.TB, d config.Dialect) string {
 // built-in catalog loaded.
 func Open(t testing.TB, d config.Dialect) *models.Store {
 	t.Helper()
-	cfg := config.Config{DatabaseURL: URL(t, d), DBMaxOpenConns: 10, DBMaxIdleConns: 5, DBConnMaxLifetime: time.Minute}
+	cfg := config.DB{URL: URL(t, d), MaxOpenConns: 10, MaxIdleConns: 5, ConnMaxLifetime: time.Minute}
 	ctx := context.Background()
 	store, err := models.Open(ctx, cfg)
 	if err != nil {
