@@ -3,7 +3,7 @@ package auth
 // Permission names one thing a role may do.
 type Permission string
 
-// The platform's permissions (see ARCHITECTURE.md, Security).
+// The platform's permissions (see docs/architecture.md, Security).
 const (
 	ReadTemplates     Permission = "read:templates"
 	CreateProject     Permission = "create:project"
