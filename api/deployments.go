@@ -47,6 +47,9 @@ type deploymentResponse struct {
 	CreatedAt      time.Time      `json:"createdAt"`
 	UpdatedAt      time.Time      `json:"updatedAt"`
 	FinishedAt     *time.Time     `json:"finishedAt"`
+	// WaitingFor names the task queue an active deployment waits for a
+	// worker on (GET only; null otherwise).
+	WaitingFor *workerWait `json:"waitingFor"`
 }
 
 func (s *Server) toDeployment(d models.Deployment) deploymentResponse {
@@ -219,6 +222,7 @@ func (s *Server) listDeployments(c *fiber.Ctx) error {
 	out := make([]deploymentResponse, len(rows))
 	for i, d := range rows {
 		out[i] = s.toDeployment(d)
+		out[i].WaitingFor = s.waitingFor(c.UserContext(), d)
 	}
 	return okList(c, out, listMeta{Page: page.Number, PageSize: page.Size, Total: total})
 }
@@ -232,7 +236,9 @@ func (s *Server) getDeployment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return ok(c, fiber.StatusOK, s.toDeployment(d))
+	r := s.toDeployment(d)
+	r.WaitingFor = s.waitingFor(c.UserContext(), d)
+	return ok(c, fiber.StatusOK, r)
 }
 
 func (s *Server) cancelDeployment(c *fiber.Ctx) error {

@@ -76,6 +76,9 @@ type options struct {
 	bodyLimit    int
 	provider     ai.Provider
 	chatLimit    int
+	// taskQueues reports queues without workers; workerCheckEvery caches it.
+	taskQueues       api.TaskQueues
+	workerCheckEvery time.Duration
 }
 
 func newHarness(t *testing.T, d config.Dialect, o options) *harness {
@@ -99,6 +102,7 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 	store.SetNotifier(hub)
 	app := api.New(api.Options{
 		Workflows: wf, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx, AI: o.provider, ChatPerMinute: o.chatLimit,
+		TaskQueues: o.taskQueues, WorkerCheckEvery: o.workerCheckEvery,
 		Limits: api.StreamLimits{ConnectionsPerUser: 3, SubscriptionsPerConn: 2, AllowedOrigins: []string{"https://app.example.com"}},
 		Store:  store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Registry: prometheus.NewRegistry(), DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",

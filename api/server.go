@@ -56,6 +56,11 @@ type Options struct {
 	ReminderAfter time.Duration
 	// ChatPerMinute caps chat messages per user and minute on this instance (0: 30).
 	ChatPerMinute int
+	// TaskQueues tells which task queues no worker polls, so an active
+	// deployment shows what it waits for; nil leaves that out. One look
+	// serves all requests for WorkerCheckEvery (0: 5s).
+	TaskQueues       TaskQueues
+	WorkerCheckEvery time.Duration
 }
 
 // Server holds the handlers' dependencies.
@@ -86,6 +91,7 @@ type Server struct {
 	approvalTimeout  time.Duration
 	onboarding       Onboarding
 	reminderAfter    time.Duration
+	workers          *workerWatch
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -98,6 +104,10 @@ func New(o Options) *fiber.App {
 		approvals: o.Approvals, approvalEscalate: o.ApprovalEscalateAfter, approvalTimeout: o.ApprovalTimeout,
 		onboarding: o.Onboarding, reminderAfter: o.ReminderAfter,
 	}
+	if o.WorkerCheckEvery <= 0 {
+		o.WorkerCheckEvery = workerCheckTTL
+	}
+	s.workers = newWorkerWatch(o.TaskQueues, o.WorkerCheckEvery, o.Logger)
 	if s.reminderAfter <= 0 {
 		s.reminderAfter = 24 * time.Hour
 	}

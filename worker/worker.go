@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -54,7 +55,7 @@ func Queues(deploy *activities.Deployment, approvals *activities.Approvals, onbo
 }
 
 // QueueNames lists the known task queues.
-func QueueNames() []string { return []string{workflows.PlatformQueue, workflows.DeployQueue} }
+func QueueNames() []string { return slices.Clone(workflows.Queues) }
 
 // Run starts one worker per queue and blocks until ctx is done, then stops
 // them, letting running activities finish within StopTimeout.

@@ -62,7 +62,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 		BodyLimit: cfg.BodyLimitBytes, Version: version,
 		Onboarding: wf, ReminderAfter: cfg.OnboardingReminderAfter,
 		Approvals: wf, ApprovalEscalateAfter: cfg.ApprovalEscalateAfter, ApprovalTimeout: cfg.ApprovalTimeout,
-		Workflows: wf, AppsBaseURL: cfg.AppsBaseURL,
+		Workflows: wf, AppsBaseURL: cfg.AppsBaseURL, TaskQueues: wf,
 		Hub: hub, Context: streamCtx,
 		AI: ai.New(aiConfig(cfg, 3), ai.NewMetrics(reg)), ChatHistoryTokens: cfg.ChatHistoryTokens, ChatPerMinute: cfg.ChatPerMinute,
 		Limits: api.StreamLimits{
