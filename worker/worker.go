@@ -21,7 +21,7 @@ import (
 // Options configure the workers of one process.
 type Options struct {
 	Queues      []string
-	Concurrency int           // max concurrent activities and workflow tasks per queue
+	Concurrency int           // max concurrent activities per queue; workflow tasks too, but at least 2 (the SDK's minimum)
 	StopTimeout time.Duration // how long running activities may finish on stop
 	Log         *slog.Logger
 }
@@ -57,6 +57,16 @@ func Queues(deploy *activities.Deployment, approvals *activities.Approvals, onbo
 // QueueNames lists the known task queues.
 func QueueNames() []string { return slices.Clone(workflows.Queues) }
 
+// minWorkflowTaskSlots is the fewest workflow task slots the Temporal SDK
+// accepts: with one, the worker would poll only its sticky queue and never
+// the normal task queue, so sdkworker.New panics on 1
+// (internal/internal_worker.go, "cannot set MaxConcurrentWorkflowTaskExecutionSize to 1").
+const minWorkflowTaskSlots = 2
+
+// workflowTaskSlots lets Concurrency 1 mean one activity at a time while the
+// worker still gets the workflow task slots the SDK needs.
+func workflowTaskSlots(concurrency int) int { return max(concurrency, minWorkflowTaskSlots) }
+
 // Run starts one worker per queue and blocks until ctx is done, then stops
 // them, letting running activities finish within StopTimeout.
 func Run(ctx context.Context, c client.Client, o Options, regs map[string][]Registration) error {
@@ -73,7 +83,7 @@ func Run(ctx context.Context, c client.Client, o Options, regs map[string][]Regi
 		}
 		w := sdkworker.New(c, q, sdkworker.Options{
 			MaxConcurrentActivityExecutionSize:     o.Concurrency,
-			MaxConcurrentWorkflowTaskExecutionSize: o.Concurrency,
+			MaxConcurrentWorkflowTaskExecutionSize: workflowTaskSlots(o.Concurrency),
 			WorkerStopTimeout:                      o.StopTimeout,
 		})
 		for _, reg := range queueRegs {

@@ -25,7 +25,7 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	queues := fs.String("queues", strings.Join(cfg.WorkerQueues, ","), "comma-separated task queues to poll (WORKER_QUEUES)")
-	concurrency := fs.Int("concurrency", cfg.WorkerConcurrency, "max concurrent activities and workflow tasks per queue (WORKER_CONCURRENCY)")
+	concurrency := fs.Int("concurrency", cfg.WorkerConcurrency, "max concurrent activities per queue; 1 runs one at a time (WORKER_CONCURRENCY)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
