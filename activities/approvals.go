@@ -22,31 +22,54 @@ var _ ApprovalStore = (*models.Store)(nil)
 // Approvals holds the dependencies of the approval workflow's activities.
 type Approvals struct{ Store ApprovalStore }
 
-// DecisionRecord is a recorded vote.
-type DecisionRecord struct {
+// How a decision arrived.
+const (
+	// ViaAPI is a decision sent as the decide update by the API.
+	ViaAPI = "api"
+	// ViaSignal is a decision sent as a signal from the Temporal UI or CLI.
+	ViaSignal = "signal"
+)
+
+// Approver is who decides, as the platform knows them.
+type Approver struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Role  string `json:"role"`
+}
+
+// Decision is one recorded vote, as stored in approvals.decisions.
+type Decision struct {
 	ApproverID string    `json:"approverId"`
 	Email      string    `json:"email"`
 	Approve    bool      `json:"approve"`
 	Comment    string    `json:"comment"`
-	Via        string    `json:"via"`
+	Via        string    `json:"via"` // ViaAPI or ViaSignal
 	At         time.Time `json:"at"`
 }
 
-// IgnoredRecord is a signal that failed the checks.
-type IgnoredRecord struct {
+// IgnoredSignal is a signal that failed the checks, as stored in approvals.ignored.
+type IgnoredSignal struct {
 	Signal string    `json:"signal"`
 	From   string    `json:"from"`
 	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
 }
 
-// ApprovalRecord is the approval's state as stored.
-type ApprovalRecord struct {
-	Status    string
-	Reason    string
-	Escalated bool
-	Decisions []DecisionRecord
-	Ignored   []IgnoredRecord
+// ApprovalState is the approval workflow's state: what its state query
+// answers and what Sync stores.
+type ApprovalState struct {
+	Status        string          `json:"status"`
+	Decisions     []Decision      `json:"decisions"`
+	Ignored       []IgnoredSignal `json:"ignored"`
+	Required      int             `json:"required"`
+	EligibleRoles []string        `json:"eligibleRoles"`
+	EligibleUsers []string        `json:"eligibleUsers"`
+	Escalated     bool            `json:"escalated"`
+	Deadline      time.Time       `json:"deadline"`
+	Reason        string          `json:"reason"`
+	// Version numbers the workflow's reports to Sync (1, 2, …), so a
+	// retried report is stored once.
+	Version int `json:"version"`
 }
 
 // ApprovalSync stores the state and appends the event that describes the change.
@@ -54,12 +77,12 @@ type ApprovalSync struct {
 	ApprovalID  string
 	RequesterID string
 	Event       string
-	State       ApprovalRecord
+	State       ApprovalState
 }
 
 // Sync writes the approval's state to its row and its event to approval:<id>
-// (and, when resolved, a notification to the requester). Idempotent: it
-// writes the full state, not a delta.
+// (and notifications to the requester and approvers). Idempotent: it writes
+// the full state, and the store ignores a report whose version it already has.
 func (a *Approvals) Sync(ctx context.Context, in ApprovalSync) error {
 	decisions, err := json.Marshal(orEmpty(in.State.Decisions))
 	if err != nil {
@@ -71,7 +94,7 @@ func (a *Approvals) Sync(ctx context.Context, in ApprovalSync) error {
 	}
 	return storeError("sync approval", a.Store.SyncApproval(ctx, in.ApprovalID, models.ApprovalUpdate{
 		Status: in.State.Status, Reason: in.State.Reason, Escalated: in.State.Escalated,
-		Decisions: decisions, Ignored: ignored, Event: in.Event,
+		Decisions: decisions, Ignored: ignored, Event: in.Event, Version: in.State.Version,
 	}))
 }
 
@@ -88,24 +111,17 @@ type LookupInput struct {
 	ID    string
 }
 
-// ApproverRecord is an approver as the platform knows them.
-type ApproverRecord struct {
-	ID    string
-	Email string
-	Role  string
-}
-
 // LookupApprover resolves a signal's approver by email or id; unknown
 // approvers come back empty, so the workflow records the signal as ignored.
-func (a *Approvals) LookupApprover(ctx context.Context, in LookupInput) (ApproverRecord, error) {
+func (a *Approvals) LookupApprover(ctx context.Context, in LookupInput) (Approver, error) {
 	u, err := a.Store.FindUser(ctx, in.Email, in.ID)
 	if errors.Is(err, models.ErrNotFound) {
-		return ApproverRecord{}, nil // an unknown approver is an answer, not a failure
+		return Approver{}, nil // an unknown approver is an answer, not a failure
 	}
 	if err != nil {
-		return ApproverRecord{}, fmt.Errorf("look up approver: %w", err)
+		return Approver{}, fmt.Errorf("look up approver: %w", err)
 	}
-	return ApproverRecord{ID: u.ID, Email: u.Email, Role: u.Role}, nil
+	return Approver{ID: u.ID, Email: u.Email, Role: u.Role}, nil
 }
 
 // ApplyInput names an approved request to carry out.

@@ -15,10 +15,10 @@ import (
 
 // OnboardingStore is what the onboarding activities need from persistence.
 type OnboardingStore interface {
-	SaveOnboarding(ctx context.Context, userID, step string, state json.RawMessage, industry string, completed bool) error
+	SaveOnboarding(ctx context.Context, userID string, in models.OnboardingSave) error
 	ListTemplates(ctx context.Context, f models.TemplateFilter) ([]models.TemplateItem, int64, error)
 	CreateApproval(ctx context.Context, a models.Approval) (models.Approval, error)
-	AppendEvent(ctx context.Context, stream, typ string, data any) (int64, error)
+	RemindOnboarding(ctx context.Context, userID string, n int, message string) error
 }
 
 // RoleApprovalStarter starts the approval workflow of a role change.
@@ -39,8 +39,9 @@ type Recommendation struct {
 	Why  string `json:"why"`
 }
 
-// OnboardingRecord is the onboarding state as stored on the user.
-type OnboardingRecord struct {
+// OnboardingState is a user's onboarding as its workflow keeps it and as
+// Save stores it on the user.
+type OnboardingState struct {
 	Role             string           `json:"role"`
 	Industry         string           `json:"industry"`
 	BrowsedTemplates []string         `json:"browsedTemplates"`
@@ -48,23 +49,29 @@ type OnboardingRecord struct {
 	Recommendations  []Recommendation `json:"recommendations"`
 	RoleApprovalID   string           `json:"roleApprovalId"`
 	Completed        bool             `json:"completed"`
+	// Updates counts the accepted steps and numbers the stored states, so a
+	// retried Save is stored once; Reminders counts the reminders sent.
+	Updates   int `json:"updates"`
+	Reminders int `json:"reminders"`
 }
 
 // OnboardingSave stores the state after a step.
 type OnboardingSave struct {
 	UserID string
 	Step   string
-	State  OnboardingRecord
+	State  OnboardingState
 }
 
-// Save writes the state to the user (idempotent: the whole state) and an
-// onboarding.step event to user:<id>.
+// Save writes the state to the user and an onboarding.step event to
+// user:<id>. Idempotent: it writes the whole state, numbered by
+// State.Updates, and the store ignores a number it already has.
 func (o *Onboarding) Save(ctx context.Context, in OnboardingSave) error {
 	raw, err := json.Marshal(in.State)
 	if err != nil {
 		return fmt.Errorf("encode onboarding state: %w", err)
 	}
-	return storeError("save onboarding", o.Store.SaveOnboarding(ctx, in.UserID, in.Step, raw, in.State.Industry, in.State.Completed))
+	return storeError("save onboarding", o.Store.SaveOnboarding(ctx, in.UserID, models.OnboardingSave{
+		Step: in.Step, Version: in.State.Updates, State: raw, Industry: in.State.Industry, Completed: in.State.Completed}))
 }
 
 // ReminderInput names who gets a reminder.
@@ -73,25 +80,30 @@ type ReminderInput struct {
 	Reminders int
 }
 
-// Remind sends an inactivity reminder as a user notification.
+// Remind sends an inactivity reminder as a user notification. Idempotent:
+// reminders are numbered, and a number already sent is not sent again.
 func (o *Onboarding) Remind(ctx context.Context, in ReminderInput) error {
-	_, err := o.Store.AppendEvent(ctx, models.UserStream(in.UserID), "notification", map[string]any{
-		"kind": "onboarding_reminder", "reminder": in.Reminders,
-		"message": "Pick up where you left off: choose a template and create your first project."})
-	return storeError("remind", err)
+	return storeError("remind", o.Store.RemindOnboarding(ctx, in.UserID, in.Reminders,
+		"Pick up where you left off: choose a template and create your first project."))
 }
 
 // RoleRequest asks for a role at onboarding.
 type RoleRequest struct {
-	UserID string
-	Role   string
+	// ApprovalID is the approval's id, chosen by the workflow, so a retried
+	// activity finds the approval it created instead of opening another.
+	ApprovalID string
+	UserID     string
+	Role       string
 }
 
 // RequestRole opens a role-change approval for the user and starts its
-// workflow; it returns the approval id.
+// workflow; it returns the approval id. Idempotent: the approval is stored
+// under the id the workflow chose (insert or get), and its workflow is
+// started under the approval's workflow id (a running one is left as is).
 func (o *Onboarding) RequestRole(ctx context.Context, in RoleRequest) (string, error) {
 	a := o.ApprovalIn()
-	a.Type, a.SubjectID, a.RequesterID, a.Required = "user_role_change", in.UserID, in.UserID, 1
+	a.ID = in.ApprovalID
+	a.Type, a.SubjectID, a.RequesterID, a.Required = models.ApprovalTypeRoleChange, in.UserID, in.UserID, 1
 	a.EligibleRoles = models.NewJSON([]string{models.RoleAdmin})
 	a.Payload = models.NewJSON(map[string]any{"role": in.Role, "reason": "chosen at onboarding"})
 	a, err := o.Store.CreateApproval(ctx, a)

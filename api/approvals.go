@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/forgeai/platform/activities"
 	"github.com/forgeai/platform/models"
 	"github.com/forgeai/platform/workflows"
 )
@@ -77,7 +78,7 @@ func (s *Server) requestRole(c *fiber.Ctx) error {
 		return invalid("invalid request", FieldError{Field: "role", Message: "is already your role"})
 	}
 	return s.openApproval(c, models.Approval{
-		Type: "user_role_change", SubjectID: u.ID, RequesterID: u.ID, EligibleRoles: models.NewJSON([]string{models.RoleAdmin}),
+		Type: models.ApprovalTypeRoleChange, SubjectID: u.ID, RequesterID: u.ID, EligibleRoles: models.NewJSON([]string{models.RoleAdmin}),
 		Required: 1, Payload: models.NewJSON(map[string]any{"role": req.Role, "reason": req.Reason, "from": u.Role}),
 	})
 }
@@ -89,11 +90,7 @@ func (s *Server) openApproval(c *fiber.Ctx, a models.Approval) error {
 	if err != nil {
 		return err
 	}
-	err = s.approvals.StartApproval(ctx, workflows.ApprovalInput{
-		ApprovalID: a.ID, Type: a.Type, SubjectID: a.SubjectID, RequesterID: a.RequesterID,
-		EligibleRoles: a.EligibleRoles.V, EligibleUsers: a.EligibleUsers.V, Required: a.Required,
-		EscalateAfter: s.approvalEscalate, Timeout: s.approvalTimeout,
-	})
+	err = s.approvals.StartApproval(ctx, workflows.NewApprovalInput(a, s.approvalEscalate, time.Now()))
 	if err != nil {
 		s.log.ErrorContext(ctx, "start approval failed", "approval_id", a.ID, "error", err.Error())
 		return &Error{Status: fiber.StatusServiceUnavailable, Code: "unavailable", Message: "the workflow service is unavailable; try again"}
@@ -101,6 +98,12 @@ func (s *Server) openApproval(c *fiber.Ctx, a models.Approval) error {
 	c.Location("/api/approvals/" + a.ID)
 	return ok(c, fiber.StatusAccepted, toApproval(a))
 }
+
+// Values of the mine filter of GET /api/approvals.
+const (
+	mineRequested = "requested" // the approvals the user asked for
+	mineDecidable = "decidable" // the pending approvals the user may decide
+)
 
 func (s *Server) listApprovals(c *fiber.Ctx) error {
 	page, err := pageParams(c)
@@ -110,20 +113,20 @@ func (s *Server) listApprovals(c *fiber.Ctx) error {
 	u := currentUser(c)
 	f := models.ApprovalFilter{Status: c.Query("status"), Type: c.Query("type"), Page: page}
 	var details []FieldError
-	if f.Status != "" && !slices.Contains([]string{"pending", "approved", "rejected", "expired"}, f.Status) {
-		details = append(details, FieldError{Field: "status", Message: "must be one of: pending, approved, rejected, expired"})
+	if f.Status != "" && !slices.Contains(models.ApprovalStatuses, f.Status) {
+		details = append(details, FieldError{Field: "status", Message: "must be one of: " + strings.Join(models.ApprovalStatuses, ", ")})
 	}
-	if f.Type != "" && !slices.Contains([]string{"project_deployment", "template_publication", "user_role_change"}, f.Type) {
-		details = append(details, FieldError{Field: "type", Message: "must be one of: project_deployment, template_publication, user_role_change"})
+	if f.Type != "" && !slices.Contains(models.ApprovalTypes, f.Type) {
+		details = append(details, FieldError{Field: "type", Message: "must be one of: " + strings.Join(models.ApprovalTypes, ", ")})
 	}
-	mine := c.Query("mine", "requested")
+	mine := c.Query("mine", mineRequested)
 	switch mine {
-	case "requested":
+	case mineRequested:
 		f.RequesterID = u.ID
-	case "decidable":
-		f.Status, f.NotFrom, f.Page = "pending", u.ID, models.Page{Number: 1, Size: 500}
+	case mineDecidable:
+		f.Status, f.NotFrom, f.Page = models.ApprovalPending, u.ID, models.Page{Number: 1, Size: 500}
 	default:
-		details = append(details, FieldError{Field: "mine", Message: "must be requested or decidable"})
+		details = append(details, FieldError{Field: "mine", Message: "must be " + mineRequested + " or " + mineDecidable})
 	}
 	if len(details) > 0 {
 		return invalid("invalid query", details...)
@@ -132,7 +135,7 @@ func (s *Server) listApprovals(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if mine == "decidable" {
+	if mine == mineDecidable {
 		rows = slices.DeleteFunc(rows, func(a models.Approval) bool { return !mayDecide(u, a) })
 		total = int64(len(rows))
 		from := min((page.Number-1)*page.Size, len(rows))
@@ -209,7 +212,7 @@ func (s *Server) decide(c *fiber.Ctx, approve bool, comment string) error {
 	}
 	u := currentUser(c)
 	_, err = s.approvals.Decide(c.UserContext(), a.ID, workflows.DecideRequest{
-		Approver: workflows.Approver{ID: u.ID, Email: u.Email, Role: u.Role}, Approve: approve, Comment: strings.TrimSpace(comment),
+		Approver: activities.Approver{ID: u.ID, Email: u.Email, Role: u.Role}, Approve: approve, Comment: strings.TrimSpace(comment),
 	})
 	if err != nil {
 		return decisionError(err, a)
@@ -233,7 +236,7 @@ func decisionError(err error, a models.Approval) error {
 		}
 		code := map[int]string{fiber.StatusForbidden: "forbidden", fiber.StatusConflict: "conflict", fiber.StatusBadRequest: "bad_request"}[status]
 		return &Error{Status: status, Code: code, Message: appErr.Message()}
-	case a.Status != "pending":
+	case a.Status != models.ApprovalPending:
 		return &Error{Status: fiber.StatusConflict, Code: "conflict", Message: "the request is already " + a.Status}
 	case errors.As(err, &notFound):
 		// The workflow has not started yet (a deployment starts it a moment after the request).

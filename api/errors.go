@@ -8,6 +8,7 @@ import (
 
 	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/models"
+	"github.com/forgeai/platform/workflows"
 )
 
 // FieldError names one invalid field of a request.
@@ -75,6 +76,11 @@ func toAPIError(err error) *Error {
 		return &Error{Status: fiber.StatusConflict, Code: "conflict", Message: "conflicts with an existing object"}
 	case errors.Is(err, auth.ErrInvalidToken):
 		return unauthorized("invalid or expired token")
+	case errors.Is(err, workflows.ErrWorkerUnavailable):
+		return &Error{Status: fiber.StatusServiceUnavailable, Code: "worker_unavailable",
+			Message: "no workflow worker answered in time (the platform's workers may be down); nothing was changed, try again later"}
+	case errors.Is(err, workflows.ErrOnboardingComplete):
+		return &Error{Status: fiber.StatusConflict, Code: "onboarding_complete", Message: workflows.MsgOnboardingComplete}
 	case errors.As(err, &fe):
 		return fromFiberError(fe)
 	default:

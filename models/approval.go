@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Approval is a row of approvals.
@@ -31,28 +32,91 @@ type Approval struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	ResolvedAt    *time.Time
+	// Version is the number of the approval workflow's last stored report; 0
+	// until its workflow first reports.
+	Version int
 }
 
 // ApprovalStream names an approval's stream.
 func ApprovalStream(id string) string { return "approval:" + id }
 
-// ApprovalTypeDeployment is the type of the approval a deployment by a user
-// without deploy:project waits for.
-const ApprovalTypeDeployment = "project_deployment"
+// Approval statuses: pending until enough approvals, a rejection, the
+// deadline or a cancellation resolves it.
+const (
+	ApprovalPending   = "pending"
+	ApprovalApproved  = "approved"
+	ApprovalRejected  = "rejected"
+	ApprovalExpired   = "expired"
+	ApprovalCancelled = "cancelled"
+)
+
+// ApprovalStatuses lists every approval status.
+var ApprovalStatuses = []string{ApprovalPending, ApprovalApproved, ApprovalRejected, ApprovalExpired, ApprovalCancelled}
+
+// Approval types: what is being approved.
+const (
+	// ApprovalTypeDeployment is the type of the approval a deployment by a
+	// user without deploy:project waits for.
+	ApprovalTypeDeployment = "project_deployment"
+	// ApprovalTypeTemplate publishes a submitted template in the gallery.
+	ApprovalTypeTemplate = "template_publication"
+	// ApprovalTypeRoleChange gives a user another role.
+	ApprovalTypeRoleChange = "user_role_change"
+)
+
+// ApprovalTypes lists every approval type.
+var ApprovalTypes = []string{ApprovalTypeDeployment, ApprovalTypeTemplate, ApprovalTypeRoleChange}
+
+// Events on approval:<id>, one per change the approval workflow reports.
+const (
+	EventApprovalRequested     = "approval.requested"
+	EventApprovalDecided       = "approval.decided"
+	EventApprovalEscalated     = "approval.escalated"
+	EventApprovalSignalIgnored = "approval.signal_ignored"
+	EventApprovalResolved      = "approval.resolved"
+)
+
+// Notification kinds about approvals, on user:<id>.
+const (
+	NoticeAwaitingDecision  = "approval.awaiting_decision"
+	NoticeTemplatePublished = "template_published"
+)
+
+// ApprovalWorkflowID is the deterministic Temporal workflow id of an approval.
+func ApprovalWorkflowID(approvalID string) string { return "approval-" + approvalID }
 
 // CreateApproval stores a pending approval; its workflow id is approval-<id>.
+// An approval that comes with its id (chosen by a workflow, so that a retried
+// activity asks with the same one) is inserted once: asking again returns
+// the stored approval.
 func (s *Store) CreateApproval(ctx context.Context, a Approval) (Approval, error) {
+	if a.ID == "" {
+		a = newApproval(a)
+		return a, translate("create approval", s.db.WithContext(ctx).Create(&a).Error)
+	}
 	a = newApproval(a)
-	err := s.db.WithContext(ctx).Create(&a).Error
-	return a, translate("create approval", err)
+	db := s.db.WithContext(ctx)
+	if err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).Create(&a).Error; err != nil {
+		return Approval{}, translate("create approval", err)
+	}
+	var stored Approval
+	if err := db.Where("id = ?", a.ID).Take(&stored).Error; err != nil {
+		return Approval{}, translate("create approval", err)
+	}
+	if stored.Type != a.Type || stored.SubjectID != a.SubjectID || stored.RequesterID != a.RequesterID {
+		return Approval{}, fmt.Errorf("create approval %s: another request has this id: %w", a.ID, ErrConflict)
+	}
+	return stored, nil
 }
 
-// newApproval fills in what every new request has: an id, the workflow id
-// approval-<id>, status pending, no decisions yet.
+// newApproval fills in what every new request has: an id (unless it comes
+// with one), the workflow id approval-<id>, status pending, no decisions yet.
 func newApproval(a Approval) Approval {
-	a.ID = newID()
-	a.WorkflowID = "approval-" + a.ID
-	a.Status = "pending"
+	if a.ID == "" {
+		a.ID = newID()
+	}
+	a.WorkflowID = ApprovalWorkflowID(a.ID)
+	a.Status = ApprovalPending
 	a.Decisions, a.Ignored = NewJSON(json.RawMessage("[]")), NewJSON(json.RawMessage("[]"))
 	if a.EligibleUsers.V == nil {
 		a.EligibleUsers = NewJSON([]string{})
@@ -119,20 +183,33 @@ type ApprovalUpdate struct {
 	Decisions json.RawMessage
 	Ignored   json.RawMessage
 	Event     string
+	// Version numbers the workflow's reports of this approval (1, 2, …): a
+	// retried report carries the version it had, so it is stored once.
+	Version int
 }
 
 // SyncApproval stores the workflow's view of the approval and appends the
-// event to approval:<id>; a resolution also notifies the requester.
+// event to approval:<id>; a request and a resolution also notify the
+// requester, a request and an escalation the approvers. Idempotent: a report
+// whose version is not newer than the stored one (a retry, or a report that
+// a newer one overtook, whose event carries the full state) changes nothing.
 func (s *Store) SyncApproval(ctx context.Context, id string, u ApprovalUpdate) error {
 	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 		var a Approval
 		if err := lockRow(tx, s.dialect).Where("id = ?", id).Take(&a).Error; err != nil {
 			return err
 		}
+		if u.Version > 0 && u.Version <= a.Version {
+			return nil
+		}
+		now := time.Now().UTC()
 		upd := map[string]any{"status": u.Status, "reason": u.Reason, "escalated": u.Escalated,
-			"decisions": string(u.Decisions), "ignored": string(u.Ignored), "updated_at": time.Now().UTC()}
-		if u.Status != "pending" && a.ResolvedAt == nil {
-			upd["resolved_at"] = time.Now().UTC()
+			"decisions": string(u.Decisions), "ignored": string(u.Ignored), "updated_at": now}
+		if u.Version > 0 {
+			upd["version"] = u.Version
+		}
+		if u.Status != ApprovalPending && a.ResolvedAt == nil {
+			upd["resolved_at"] = now
 		}
 		if err := tx.Model(&Approval{}).Where("id = ?", id).Updates(upd).Error; err != nil {
 			return err
@@ -142,14 +219,14 @@ func (s *Store) SyncApproval(ctx context.Context, id string, u ApprovalUpdate) e
 		if err := s.emit(tx, ev, ApprovalStream(id), u.Event, data); err != nil {
 			return err
 		}
-		if u.Event == "approval.resolved" || u.Event == "approval.requested" {
-			if err := s.emit(tx, ev, UserStream(a.RequesterID), "notification", map[string]any{
+		if u.Event == EventApprovalResolved || u.Event == EventApprovalRequested {
+			if err := s.emit(tx, ev, UserStream(a.RequesterID), EventNotification, map[string]any{
 				"kind": u.Event, "approvalId": id, "type": a.Type, "status": u.Status, "reason": u.Reason,
 			}); err != nil {
 				return err
 			}
 		}
-		if u.Event == "approval.requested" || u.Event == "approval.escalated" {
+		if u.Event == EventApprovalRequested || u.Event == EventApprovalEscalated {
 			return s.notifyApprovers(tx, ev, a, u)
 		}
 		return nil
@@ -175,8 +252,8 @@ func (s *Store) notifyApprovers(tx *gorm.DB, ev *pending, a Approval, u Approval
 		return err
 	}
 	for _, id := range ids {
-		if err := s.emit(tx, ev, UserStream(id), "notification", map[string]any{
-			"kind": "approval.awaiting_decision", "approvalId": a.ID, "type": a.Type, "escalated": u.Escalated,
+		if err := s.emit(tx, ev, UserStream(id), EventNotification, map[string]any{
+			"kind": NoticeAwaitingDecision, "approvalId": a.ID, "type": a.Type, "escalated": u.Escalated,
 		}); err != nil {
 			return err
 		}
@@ -208,15 +285,15 @@ func (s *Store) ApplyApproval(ctx context.Context, approvalID string) error {
 		if err := tx.Where("id = ?", approvalID).Take(&a).Error; err != nil {
 			return err
 		}
-		if a.Type == "template_publication" {
+		if a.Type == ApprovalTypeTemplate {
 			if err := tx.Model(&Template{}).Where("id = ?", a.SubjectID).Updates(map[string]any{
 				"status": TemplatePublished, "updated_at": time.Now().UTC()}).Error; err != nil {
 				return err
 			}
-			return s.emit(tx, ev, UserStream(a.RequesterID), "notification", map[string]any{
-				"kind": "template_published", "templateId": a.SubjectID, "approvalId": a.ID})
+			return s.emit(tx, ev, UserStream(a.RequesterID), EventNotification, map[string]any{
+				"kind": NoticeTemplatePublished, "templateId": a.SubjectID, "approvalId": a.ID})
 		}
-		if a.Type != "user_role_change" {
+		if a.Type != ApprovalTypeRoleChange {
 			return nil
 		}
 		role, _ := a.Payload.V["role"].(string)
@@ -226,7 +303,7 @@ func (s *Store) ApplyApproval(ctx context.Context, approvalID string) error {
 		if err := tx.Model(&User{}).Where("id = ?", a.SubjectID).Updates(map[string]any{"role": role, "updated_at": time.Now().UTC()}).Error; err != nil {
 			return err
 		}
-		return s.emit(tx, ev, UserStream(a.SubjectID), "user.role_changed", map[string]any{"role": role, "approvalId": a.ID})
+		return s.emit(tx, ev, UserStream(a.SubjectID), EventRoleChanged, map[string]any{"role": role, "approvalId": a.ID})
 	})
 	return translate("apply approval", err)
 }

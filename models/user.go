@@ -32,6 +32,10 @@ type User struct {
 	Industry            *string
 	OnboardingState     JSON[map[string]any]
 	OnboardingCompleted bool
+	// OnboardingVersion and OnboardingReminders number the onboarding
+	// workflow's stored steps and sent reminders, so a retry stores them once.
+	OnboardingVersion   int
+	OnboardingReminders int
 	Preferences         JSON[map[string]any]
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
@@ -145,26 +149,87 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
+// Events and notifications on user:<id>.
+const (
+	// EventNotification is the event type of every notification on user:<id>.
+	EventNotification = "notification"
+	// EventRoleChanged reports the user's new role once an approval applied it.
+	EventRoleChanged = "user.role_changed"
+	// EventOnboardingStep reports an accepted onboarding step with the new state.
+	EventOnboardingStep = "onboarding.step"
+	// NoticeOnboardingReminder is the kind of an inactivity reminder.
+	NoticeOnboardingReminder = "onboarding_reminder"
+)
+
+// OnboardingSave is one report of a user's onboarding workflow after a step.
+type OnboardingSave struct {
+	Step string
+	// Version is the workflow's count of accepted steps; a retried report
+	// carries the same one.
+	Version   int
+	State     json.RawMessage
+	Industry  string
+	Completed bool
+}
+
 // SaveOnboarding stores the onboarding state (and industry, completion) on
-// the user and appends an onboarding.step event to user:<id>.
-func (s *Store) SaveOnboarding(ctx context.Context, userID, step string, state json.RawMessage, industry string, completed bool) error {
+// the user and appends an onboarding.step event to user:<id>. Idempotent: a
+// report whose version is not newer than the stored one (a retry, or a step
+// that a later one overtook, whose event carries the full state) changes
+// nothing.
+func (s *Store) SaveOnboarding(ctx context.Context, userID string, in OnboardingSave) error {
+	var st map[string]any
+	if err := json.Unmarshal(in.State, &st); err != nil {
+		return fmt.Errorf("save onboarding: decode state: %w", err)
+	}
 	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
-		var st map[string]any
-		if err := json.Unmarshal(state, &st); err != nil {
+		upd := map[string]any{"onboarding_state": NewJSON(st), "onboarding_completed": in.Completed,
+			"onboarding_version": in.Version, "updated_at": time.Now().UTC()}
+		if in.Industry != "" {
+			upd["industry"] = in.Industry
+		}
+		stored, err := updateIfNewer(tx, userID, "onboarding_version", in.Version, upd)
+		if err != nil || !stored {
 			return err
 		}
-		upd := map[string]any{"onboarding_state": NewJSON(st), "onboarding_completed": completed, "updated_at": time.Now().UTC()}
-		if industry != "" {
-			upd["industry"] = industry
-		}
-		res := tx.Model(&User{}).Where("id = ?", userID).Updates(upd)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return gorm.ErrRecordNotFound
-		}
-		return s.emit(tx, ev, UserStream(userID), "onboarding.step", map[string]any{"step": step, "state": st})
+		return s.emit(tx, ev, UserStream(userID), EventOnboardingStep, map[string]any{"step": in.Step, "state": st})
 	})
 	return translate("save onboarding", err)
+}
+
+// RemindOnboarding sends the user's onboarding reminder number n (1, 2, …)
+// as a notification. Idempotent: a reminder already sent is not sent again.
+func (s *Store) RemindOnboarding(ctx context.Context, userID string, n int, message string) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
+		sent, err := updateIfNewer(tx, userID, "onboarding_reminders", n,
+			map[string]any{"onboarding_reminders": n, "updated_at": time.Now().UTC()})
+		if err != nil || !sent {
+			return err
+		}
+		return s.emit(tx, ev, UserStream(userID), EventNotification, map[string]any{
+			"kind": NoticeOnboardingReminder, "reminder": n, "message": message})
+	})
+	return translate("remind onboarding", err)
+}
+
+// updateIfNewer applies upd to the user when the counter column is below n
+// (n 0 always applies, as reports without a number did) and reports whether
+// it did; a missing user is ErrRecordNotFound.
+func updateIfNewer(tx *gorm.DB, userID, counter string, n int, upd map[string]any) (bool, error) {
+	q := tx.Model(&User{}).Where("id = ?", userID)
+	if n > 0 {
+		q = q.Where(counter+" < ?", n)
+	}
+	res := q.Updates(upd)
+	if res.Error != nil || res.RowsAffected > 0 {
+		return res.RowsAffected > 0, res.Error
+	}
+	var found int64
+	if err := tx.Model(&User{}).Where("id = ?", userID).Count(&found).Error; err != nil {
+		return false, err
+	}
+	if found == 0 {
+		return false, gorm.ErrRecordNotFound
+	}
+	return false, nil
 }

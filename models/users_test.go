@@ -192,3 +192,30 @@ func TestLoginUserConcurrentSameEmail(t *testing.T) {
 		}
 	})
 }
+
+// A retried onboarding report (the same version) appends one event; a late,
+// older one does not overwrite the newer state.
+func TestSaveOnboardingIsIdempotent(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *models.Store) {
+		u := newUser(t, s, "new@example.com")
+		role := models.OnboardingSave{Step: "role", Version: 1, State: []byte(`{"role":"business_user"}`)}
+		industry := models.OnboardingSave{Step: "industry", Version: 2, Industry: "finance",
+			State: []byte(`{"role":"business_user","industry":"finance"}`)}
+		for _, in := range []models.OnboardingSave{role, role, industry, industry, role} {
+			if err := s.SaveOnboarding(t.Context(), u.ID, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		evs, err := s.ReadEvents(t.Context(), models.UserStream(u.ID), 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 2 || evs[0].Type != models.EventOnboardingStep || evs[1].Type != models.EventOnboardingStep {
+			t.Fatalf("%d events, want 2 onboarding.step", len(evs))
+		}
+		got, err := s.GetUser(t.Context(), u.ID)
+		if err != nil || got.OnboardingState.V["industry"] != "finance" || got.Industry == nil || *got.Industry != "finance" {
+			t.Fatalf("user after a late report: %+v %v", got, err)
+		}
+	})
+}

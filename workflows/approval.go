@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/forgeai/platform/activities"
+	"github.com/forgeai/platform/models"
 )
 
 // Approval workflow names: the update the API sends, the signals the
@@ -22,15 +23,15 @@ const (
 	QueryState           = "state"
 )
 
-// Approval statuses.
+// Approval statuses as the deployment workflow reads them from its child;
+// they are the statuses of models.
 const (
-	ApprovalPending  = "pending"
-	ApprovalApproved = "approved"
-	ApprovalRejected = "rejected"
-	ApprovalExpired  = "expired"
+	ApprovalPending  = models.ApprovalPending
+	ApprovalApproved = models.ApprovalApproved
+	ApprovalExpired  = models.ApprovalExpired
 )
 
-// Error types of refused decisions; the API maps them to 403 and 409.
+// Error types of refused decisions and steps; the API maps them to 403, 409 and 400.
 const (
 	ErrTypeNotEligible = "NotEligible"
 	ErrTypeConflict    = "Conflict"
@@ -38,12 +39,12 @@ const (
 )
 
 // ApprovalWorkflowID is the deterministic workflow id of an approval.
-func ApprovalWorkflowID(approvalID string) string { return "approval-" + approvalID }
+func ApprovalWorkflowID(approvalID string) string { return models.ApprovalWorkflowID(approvalID) }
 
 // ApprovalInput describes what needs approving and by whom.
 type ApprovalInput struct {
 	ApprovalID    string
-	Type          string // project_deployment, template_publication, user_role_change
+	Type          string // one of models.ApprovalTypes
 	SubjectID     string
 	RequesterID   string
 	EligibleRoles []string
@@ -53,17 +54,27 @@ type ApprovalInput struct {
 	Timeout       time.Duration // then the request expires
 }
 
-// Approver is who decides, as the platform knows them.
-type Approver struct {
-	ID    string
-	Email string
-	Role  string
+// NewApprovalInput is the workflow input of a stored approval, started at
+// now: its deadline stays the stored one, and it escalates escalateAfter
+// after it was created (at once if that is past).
+func NewApprovalInput(a models.Approval, escalateAfter time.Duration, now time.Time) ApprovalInput {
+	in := ApprovalInput{ApprovalID: a.ID, Type: a.Type, SubjectID: a.SubjectID, RequesterID: a.RequesterID,
+		EligibleRoles: a.EligibleRoles.V, EligibleUsers: a.EligibleUsers.V, Required: a.Required,
+		Timeout: max(a.Deadline.Sub(now), time.Second)}
+	if escalateAfter > 0 {
+		in.EscalateAfter = max(a.CreatedAt.Add(escalateAfter).Sub(now), time.Second)
+	}
+	return in
 }
+
+// ApprovalState is ApprovalWorkflow's result, the state it shares with its
+// activities; the deployment workflow reads its child's outcome from it.
+type ApprovalState = activities.ApprovalState
 
 // DecideRequest is the argument of the decide update (sent by the API, which
 // looked the approver up).
 type DecideRequest struct {
-	Approver Approver
+	Approver activities.Approver
 	Approve  bool
 	Comment  string
 }
@@ -76,50 +87,20 @@ type SignalInput struct {
 	Comment       string `json:"comment"`
 }
 
-// Decision is one recorded vote.
-type Decision struct {
-	ApproverID string
-	Email      string
-	Approve    bool
-	Comment    string
-	Via        string // api or signal
-	At         time.Time
-}
-
-// IgnoredSignal records a signal that failed the checks.
-type IgnoredSignal struct {
-	Signal string
-	From   string
-	Reason string
-	At     time.Time
-}
-
-// ApprovalState is what the state query returns and what is stored.
-type ApprovalState struct {
-	Status        string
-	Decisions     []Decision
-	Ignored       []IgnoredSignal
-	Required      int
-	EligibleRoles []string
-	EligibleUsers []string
-	Escalated     bool
-	Deadline      time.Time
-	Reason        string
-}
-
-// check says why approver may not decide now, as an application error whose
-// type the API maps to a status code; nil means the decision is accepted.
-func (st *ApprovalState) check(in ApprovalInput, a Approver, approve bool, comment string) error {
+// checkDecision says why approver a may not decide now, as an application
+// error whose type the API maps to a status code; nil means the decision is
+// accepted.
+func checkDecision(st *activities.ApprovalState, in ApprovalInput, a activities.Approver, approve bool, comment string) error {
 	switch {
-	case st.Status != ApprovalPending:
+	case st.Status != models.ApprovalPending:
 		return temporal.NewApplicationError("the request is already "+st.Status, ErrTypeConflict)
 	case a.ID == "":
 		return temporal.NewApplicationError("unknown approver", ErrTypeNotEligible)
 	case a.ID == in.RequesterID:
 		return temporal.NewApplicationError("no one approves their own request", ErrTypeNotEligible)
-	case !st.eligible(a):
+	case !eligible(st, a):
 		return temporal.NewApplicationError(fmt.Sprintf("not eligible: this request needs a %s", strings.Join(st.EligibleRoles, " or ")), ErrTypeNotEligible)
-	case slices.ContainsFunc(st.Decisions, func(d Decision) bool { return d.ApproverID == a.ID }):
+	case slices.ContainsFunc(st.Decisions, func(d activities.Decision) bool { return d.ApproverID == a.ID }):
 		return temporal.NewApplicationError("you already decided on this request", ErrTypeConflict)
 	case !approve && strings.TrimSpace(comment) == "":
 		return temporal.NewApplicationError("a reason is required to reject", ErrTypeBadDecision)
@@ -127,16 +108,16 @@ func (st *ApprovalState) check(in ApprovalInput, a Approver, approve bool, comme
 	return nil
 }
 
-func (st *ApprovalState) eligible(a Approver) bool {
+func eligible(st *activities.ApprovalState, a activities.Approver) bool {
 	return slices.Contains(st.EligibleUsers, a.ID) || slices.Contains(st.EligibleRoles, a.Role) ||
-		(st.Escalated && a.Role == "admin")
+		(st.Escalated && a.Role == models.RoleAdmin)
 }
 
-// record applies an accepted decision and resolves the request when it can.
-func (st *ApprovalState) record(d Decision, required int) {
+// recordDecision applies an accepted decision and resolves the request when it can.
+func recordDecision(st *activities.ApprovalState, d activities.Decision, required int) {
 	st.Decisions = append(st.Decisions, d)
 	if !d.Approve {
-		st.Status, st.Reason = ApprovalRejected, d.Comment
+		st.Status, st.Reason = models.ApprovalRejected, d.Comment
 		return
 	}
 	approvals := 0
@@ -146,7 +127,7 @@ func (st *ApprovalState) record(d Decision, required int) {
 		}
 	}
 	if approvals >= required {
-		st.Status = ApprovalApproved
+		st.Status = models.ApprovalApproved
 	}
 }
 

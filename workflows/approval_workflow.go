@@ -9,64 +9,96 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/forgeai/platform/activities"
+	"github.com/forgeai/platform/models"
 )
 
+// approvalCancellation versions ApprovalWorkflow's handling of cancellation.
+// From version 1 a cancellation while pending resolves the request as
+// cancelled, and the final bookkeeping (Apply, the last Sync) runs on a
+// disconnected context so that it happens even once the workflow is
+// cancelled; before, a cancelled timer read as an expiry whose bookkeeping
+// was cancelled too, leaving the approval pending forever. The version is
+// asked for only where the paths part: on a cancellation, and before
+// applying an approval.
+const approvalCancellation = "approval-cancellation"
+
+// ReasonCancelled is the reason of an approval cancelled before a decision
+// (its deployment was cancelled, or its workflow).
+const ReasonCancelled = "the request was cancelled before a decision"
+
 // ApprovalWorkflow collects decisions on one request until enough approvals
-// arrive, someone rejects, or the deadline passes. Decisions come as the
-// decide update (validated synchronously) or as approve/reject signals
-// (checked the same way; failures are recorded as ignored, never applied).
-// Timers are durable: escalation widens eligibility to admins, the deadline
-// expires the request.
-func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (ApprovalState, error) {
+// arrive, someone rejects, the deadline passes, or it is cancelled.
+// Decisions come as the decide update (validated synchronously) or as
+// approve/reject signals (checked the same way; failures are recorded as
+// ignored, never applied). Timers are durable: escalation widens eligibility
+// to admins, the deadline expires the request. A cancelled request is
+// recorded as cancelled and the workflow ends cancelled.
+func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (activities.ApprovalState, error) {
 	if in.Required < 1 {
 		in.Required = 1
 	}
-	st := &ApprovalState{Status: ApprovalPending, Required: in.Required, EligibleRoles: in.EligibleRoles,
+	st := &activities.ApprovalState{Status: models.ApprovalPending, Required: in.Required, EligibleRoles: in.EligibleRoles,
 		EligibleUsers: in.EligibleUsers, Deadline: workflow.Now(ctx).Add(in.Timeout)}
-	actx := workflow.WithActivityOptions(ctx, approvalBookkeeping)
+	var version *workflow.Version
+	handlesCancel := func() bool {
+		if version == nil {
+			v := workflow.GetVersion(ctx, approvalCancellation, workflow.DefaultVersion, 1)
+			version = &v
+		}
+		return *version >= 1
+	}
 	sync := func(ctx workflow.Context, event string) {
+		st.Version++
 		setApprovalStatus(ctx, st.Status)
-		err := workflow.ExecuteActivity(actx, approvalActs.Sync, activities.ApprovalSync{
-			ApprovalID: in.ApprovalID, Event: event, State: toSync(st), RequesterID: in.RequesterID,
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, approvalBookkeeping), approvalActs.Sync, activities.ApprovalSync{
+			ApprovalID: in.ApprovalID, Event: event, State: *st, RequesterID: in.RequesterID,
 		}).Get(ctx, nil)
 		if err != nil {
 			workflow.GetLogger(ctx).Error("recording the approval failed", "error", err)
 		}
 	}
 	workflow.SetCurrentDetails(ctx, currentDetails(in))
-	if err := workflow.SetQueryHandler(ctx, QueryState, func() (ApprovalState, error) { return *st, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (activities.ApprovalState, error) { return *st, nil }); err != nil {
 		return *st, err
 	}
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide,
-		func(ctx workflow.Context, req DecideRequest) (ApprovalState, error) {
-			st.record(Decision{ApproverID: req.Approver.ID, Email: req.Approver.Email, Approve: req.Approve,
-				Comment: req.Comment, Via: "api", At: workflow.Now(ctx)}, in.Required)
-			sync(ctx, "approval.decided")
+		func(ctx workflow.Context, req DecideRequest) (activities.ApprovalState, error) {
+			recordDecision(st, activities.Decision{ApproverID: req.Approver.ID, Email: req.Approver.Email, Approve: req.Approve,
+				Comment: req.Comment, Via: activities.ViaAPI, At: workflow.Now(ctx)}, in.Required)
+			sync(ctx, models.EventApprovalDecided)
 			return *st, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req DecideRequest) error {
-			return st.check(in, req.Approver, req.Approve, req.Comment)
+			return checkDecision(st, in, req.Approver, req.Approve, req.Comment)
 		}})
 	if err != nil {
 		return *st, err
 	}
-	sync(ctx, "approval.requested")
-	waitForDecision(ctx, in, st, actx, sync)
-	if st.Status == ApprovalApproved {
-		if err := workflow.ExecuteActivity(actx, approvalActs.Apply, activities.ApplyInput{
+	sync(ctx, models.EventApprovalRequested)
+	waitForDecision(ctx, in, st, sync, handlesCancel)
+	final := ctx
+	if (st.Status == models.ApprovalApproved || ctx.Err() != nil) && handlesCancel() {
+		final, _ = workflow.NewDisconnectedContext(ctx)
+	}
+	if st.Status == models.ApprovalApproved {
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(final, approvalBookkeeping), approvalActs.Apply, activities.ApplyInput{
 			ApprovalID: in.ApprovalID, Type: in.Type, SubjectID: in.SubjectID,
-		}).Get(ctx, nil); err != nil {
+		}).Get(final, nil); err != nil {
 			st.Reason = "approved, but applying it failed: " + err.Error()
 		}
 	}
-	sync(ctx, "approval.resolved")
+	sync(final, models.EventApprovalResolved)
 	// Let in-flight updates finish before the workflow completes.
-	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	_ = workflow.Await(final, func() bool { return workflow.AllHandlersFinished(ctx) })
+	if st.Status == models.ApprovalCancelled {
+		return *st, temporal.NewCanceledError(st.Reason)
+	}
 	return *st, nil
 }
 
-// waitForDecision serves signals and timers until the request is resolved.
-func waitForDecision(ctx workflow.Context, in ApprovalInput, st *ApprovalState, actx workflow.Context, sync func(workflow.Context, string)) {
+// waitForDecision serves signals and timers until the request is resolved
+// (or, from version 1 of approvalCancellation, cancelled).
+func waitForDecision(ctx workflow.Context, in ApprovalInput, st *activities.ApprovalState, sync func(workflow.Context, string), handlesCancel func() bool) {
 	timerCtx, cancelTimers := workflow.WithCancel(ctx)
 	defer cancelTimers()
 	deadline := workflow.NewTimer(timerCtx, in.Timeout)
@@ -74,16 +106,31 @@ func waitForDecision(ctx workflow.Context, in ApprovalInput, st *ApprovalState, 
 	if in.EscalateAfter > 0 && in.EscalateAfter < in.Timeout {
 		escalate = workflow.NewTimer(timerCtx, in.EscalateAfter)
 	}
+	// A timer ends with an error only when cancelled: the loop then resolves
+	// the request as cancelled, never as expired or escalated.
+	cancelled := func(f workflow.Future) bool { return f.Get(ctx, nil) != nil && handlesCancel() }
 	approveCh, rejectCh := workflow.GetSignalChannel(ctx, SignalApprove), workflow.GetSignalChannel(ctx, SignalReject)
-	for st.Status == ApprovalPending {
+	for st.Status == models.ApprovalPending {
+		if ctx.Err() != nil && handlesCancel() {
+			st.Status, st.Reason = models.ApprovalCancelled, ReasonCancelled
+			return
+		}
 		sel := workflow.NewSelector(ctx)
-		sel.AddReceive(approveCh, func(c workflow.ReceiveChannel, _ bool) { onSignal(ctx, actx, c, SignalApprove, in, st, sync) })
-		sel.AddReceive(rejectCh, func(c workflow.ReceiveChannel, _ bool) { onSignal(ctx, actx, c, SignalReject, in, st, sync) })
-		sel.AddFuture(deadline, func(workflow.Future) { st.Status, st.Reason = ApprovalExpired, "nobody decided before the deadline" })
+		sel.AddReceive(approveCh, func(c workflow.ReceiveChannel, _ bool) { onSignal(ctx, c, SignalApprove, in, st, sync) })
+		sel.AddReceive(rejectCh, func(c workflow.ReceiveChannel, _ bool) { onSignal(ctx, c, SignalReject, in, st, sync) })
+		sel.AddFuture(deadline, func(f workflow.Future) {
+			if !cancelled(f) {
+				st.Status, st.Reason = models.ApprovalExpired, "nobody decided before the deadline"
+			}
+		})
 		if escalate != nil {
-			sel.AddFuture(escalate, func(workflow.Future) {
+			sel.AddFuture(escalate, func(f workflow.Future) {
+				if cancelled(f) {
+					escalate = nil
+					return
+				}
 				escalate, st.Escalated = nil, true
-				sync(ctx, "approval.escalated")
+				sync(ctx, models.EventApprovalEscalated)
 			})
 		}
 		// An accepted update can resolve the request too.
@@ -93,47 +140,47 @@ func waitForDecision(ctx workflow.Context, in ApprovalInput, st *ApprovalState, 
 }
 
 // awaitResolved is ready once the status leaves pending (through an update).
-func awaitResolved(ctx workflow.Context, st *ApprovalState) workflow.Future {
+func awaitResolved(ctx workflow.Context, st *activities.ApprovalState) workflow.Future {
 	f, set := workflow.NewFuture(ctx)
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		_ = workflow.Await(ctx, func() bool { return st.Status != ApprovalPending })
+		_ = workflow.Await(ctx, func() bool { return st.Status != models.ApprovalPending })
 		set.Set(nil, nil)
 	})
 	return f
 }
 
-func onSignal(ctx, actx workflow.Context, c workflow.ReceiveChannel, name string, in ApprovalInput, st *ApprovalState, sync func(workflow.Context, string)) {
+func onSignal(ctx workflow.Context, c workflow.ReceiveChannel, name string, in ApprovalInput, st *activities.ApprovalState, sync func(workflow.Context, string)) {
 	sig, ok := receiveSignal(ctx, c)
 	if !ok {
-		st.Ignored = append(st.Ignored, IgnoredSignal{Signal: name, Reason: "malformed signal input: want {\"approverEmail\" or \"approverId\", \"comment\"}", At: workflow.Now(ctx)})
-		sync(ctx, "approval.signal_ignored")
+		st.Ignored = append(st.Ignored, activities.IgnoredSignal{Signal: name, Reason: "malformed signal input: want {\"approverEmail\" or \"approverId\", \"comment\"}", At: workflow.Now(ctx)})
+		sync(ctx, models.EventApprovalSignalIgnored)
 		return
 	}
 	from := sig.ApproverEmail
 	if from == "" {
 		from = sig.ApproverID
 	}
-	var a Approver
+	var a activities.Approver
 	if from != "" {
-		if err := workflow.ExecuteActivity(actx, approvalActs.LookupApprover, activities.LookupInput{
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, approvalBookkeeping), approvalActs.LookupApprover, activities.LookupInput{
 			Email: sig.ApproverEmail, ID: sig.ApproverID,
 		}).Get(ctx, &a); err != nil {
-			a = Approver{}
+			a = activities.Approver{}
 		}
 	}
-	if err := st.check(in, a, name == SignalApprove, sig.Comment); err != nil {
+	if err := checkDecision(st, in, a, name == SignalApprove, sig.Comment); err != nil {
 		reason := err.Error()
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) {
 			reason = appErr.Message()
 		}
-		st.Ignored = append(st.Ignored, IgnoredSignal{Signal: name, From: from, Reason: reason, At: workflow.Now(ctx)})
-		sync(ctx, "approval.signal_ignored")
+		st.Ignored = append(st.Ignored, activities.IgnoredSignal{Signal: name, From: from, Reason: reason, At: workflow.Now(ctx)})
+		sync(ctx, models.EventApprovalSignalIgnored)
 		return
 	}
-	st.record(Decision{ApproverID: a.ID, Email: a.Email, Approve: name == SignalApprove, Comment: sig.Comment,
-		Via: "signal", At: workflow.Now(ctx)}, in.Required)
-	sync(ctx, "approval.decided")
+	recordDecision(st, activities.Decision{ApproverID: a.ID, Email: a.Email, Approve: name == SignalApprove, Comment: sig.Comment,
+		Via: activities.ViaSignal, At: workflow.Now(ctx)}, in.Required)
+	sync(ctx, models.EventApprovalDecided)
 }
 
 // receiveSignal takes any payload off the channel (so a malformed one is
@@ -166,16 +213,4 @@ func setApprovalStatus(ctx workflow.Context, status string) {
 	if err := workflow.UpsertTypedSearchAttributes(ctx, ApprovalStatusKey.ValueSet(status)); err != nil {
 		workflow.GetLogger(ctx).Warn("upsert search attribute failed", "error", err)
 	}
-}
-
-func toSync(st *ApprovalState) activities.ApprovalRecord {
-	r := activities.ApprovalRecord{Status: st.Status, Reason: st.Reason, Escalated: st.Escalated}
-	for _, d := range st.Decisions {
-		r.Decisions = append(r.Decisions, activities.DecisionRecord{ApproverID: d.ApproverID, Email: d.Email,
-			Approve: d.Approve, Comment: d.Comment, Via: d.Via, At: d.At})
-	}
-	for _, i := range st.Ignored {
-		r.Ignored = append(r.Ignored, activities.IgnoredRecord{Signal: i.Signal, From: i.From, Reason: i.Reason, At: i.At})
-	}
-	return r
 }

@@ -4,20 +4,50 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/forgeai/platform/activities"
 	"github.com/forgeai/platform/models"
 )
 
+// DefaultUpdateTimeout bounds how long an update (a decision, an onboarding
+// step) waits for a worker to run it.
+const DefaultUpdateTimeout = 10 * time.Second
+
+// ErrWorkerUnavailable: no worker ran an update within the client's
+// UpdateTimeout (none polls the queue, or it is stuck); the API answers 503.
+var ErrWorkerUnavailable = errors.New("no worker answered in time")
+
+// ErrOnboardingComplete: the user's onboarding workflow completed, so there
+// is no step left to take; the API answers 409.
+var ErrOnboardingComplete = errors.New(MsgOnboardingComplete)
+
 // Client starts and cancels the platform's workflows for the API.
-type Client struct{ c client.Client }
+type Client struct {
+	c client.Client
+	// UpdateTimeout bounds each update's wait for a worker.
+	UpdateTimeout time.Duration
+}
 
 // NewClient wraps a Temporal client.
-func NewClient(c client.Client) *Client { return &Client{c: c} }
+func NewClient(c client.Client) *Client { return &Client{c: c, UpdateTimeout: DefaultUpdateTimeout} }
+
+// bounded runs an update under UpdateTimeout: an update waits for a worker
+// to run it, and without one it would wait for as long as the caller does.
+func (w *Client) bounded(ctx context.Context, update func(context.Context) error) error {
+	uctx, cancel := context.WithTimeout(ctx, w.UpdateTimeout)
+	defer cancel()
+	err := update(uctx)
+	if err != nil && ctx.Err() == nil && errors.Is(uctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w (within %s): %w", ErrWorkerUnavailable, w.UpdateTimeout, err)
+	}
+	return err
+}
 
 // StartDeployment starts DeploymentWorkflow under the deployment's
 // deterministic workflow id. Starting it again (a retried request) attaches to
@@ -57,7 +87,8 @@ func (w *Client) CancelDeployment(ctx context.Context, deploymentID string) erro
 	return nil
 }
 
-// StartApproval starts the approval's workflow under approval-<id>.
+// StartApproval starts the approval's workflow under approval-<id>;
+// idempotent: a running workflow is left as it is, a closed one is not started again.
 func (w *Client) StartApproval(ctx context.Context, in ApprovalInput) error {
 	_, err := w.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       ApprovalWorkflowID(in.ApprovalID),
@@ -65,7 +96,7 @@ func (w *Client) StartApproval(ctx context.Context, in ApprovalInput) error {
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			ApprovalTypeKey.ValueSet(in.Type), ApprovalStatusKey.ValueSet(ApprovalPending), RequesterKey.ValueSet(in.RequesterID),
+			ApprovalTypeKey.ValueSet(in.Type), ApprovalStatusKey.ValueSet(models.ApprovalPending), RequesterKey.ValueSet(in.RequesterID),
 		),
 	}, ApprovalWorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
@@ -75,29 +106,50 @@ func (w *Client) StartApproval(ctx context.Context, in ApprovalInput) error {
 	return nil
 }
 
-// Decide sends the decide update and waits for it to complete. A refused
-// decision comes back as a *temporal.ApplicationError whose type says why
-// (ErrTypeNotEligible, ErrTypeConflict, ErrTypeBadDecision).
+// ApprovalRunning reports whether the approval's workflow exists and is running.
+func (w *Client) ApprovalRunning(ctx context.Context, approvalID string) (bool, error) {
+	d, err := w.c.DescribeWorkflowExecution(ctx, ApprovalWorkflowID(approvalID), "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("describe approval workflow: %w", err)
+	}
+	return d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, nil
+}
+
+// Decide sends the decide update and waits for it to complete, at most
+// UpdateTimeout (then ErrWorkerUnavailable). A refused decision comes back
+// as a *temporal.ApplicationError whose type says why (ErrTypeNotEligible,
+// ErrTypeConflict, ErrTypeBadDecision).
 func (w *Client) Decide(ctx context.Context, approvalID string, req DecideRequest) (ApprovalState, error) {
-	h, err := w.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: ApprovalWorkflowID(approvalID), UpdateName: UpdateDecide,
-		Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	var st ApprovalState
+	err := w.bounded(ctx, func(ctx context.Context) error {
+		h, err := w.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: ApprovalWorkflowID(approvalID), UpdateName: UpdateDecide,
+			Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err != nil {
+			return err
+		}
+		return h.Get(ctx, &st)
 	})
 	if err != nil {
-		return ApprovalState{}, fmt.Errorf("decide: %w", err)
-	}
-	var st ApprovalState
-	if err := h.Get(ctx, &st); err != nil {
 		return ApprovalState{}, fmt.Errorf("decide: %w", err)
 	}
 	return st, nil
 }
 
 // Step sends an onboarding step as an update, starting the user's onboarding
-// workflow first if it is not running (update-with-start), and waits for it.
-func (w *Client) Step(ctx context.Context, in OnboardingInput, req StepRequest) (OnboardingState, error) {
+// workflow first if it is not running (update-with-start, from in.State),
+// and waits for it, at most UpdateTimeout (then ErrWorkerUnavailable). A
+// completed onboarding is never started again (ErrOnboardingComplete); one
+// that failed or was terminated is, from the state in the input.
+func (w *Client) Step(ctx context.Context, in OnboardingInput, req StepRequest) (activities.OnboardingState, error) {
 	start := w.c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID: OnboardingWorkflowID(in.UserID), TaskQueue: PlatformQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 	}, OnboardingWorkflowName, in)
 	update := client.UpdateWorkflowOptions{
@@ -107,15 +159,22 @@ func (w *Client) Step(ctx context.Context, in OnboardingInput, req StepRequest) 
 	if req.Step == UpdateBegin {
 		update.UpdateName, update.Args = UpdateBegin, nil
 	}
-	h, err := w.c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start, UpdateOptions: update,
+	var st activities.OnboardingState
+	err := w.bounded(ctx, func(ctx context.Context) error {
+		h, err := w.c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+			StartWorkflowOperation: start, UpdateOptions: update,
+		})
+		if err != nil {
+			return err
+		}
+		return h.Get(ctx, &st)
 	})
-	if err != nil {
-		return OnboardingState{}, fmt.Errorf("onboarding step: %w", err)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return activities.OnboardingState{}, ErrOnboardingComplete
 	}
-	var st OnboardingState
-	if err := h.Get(ctx, &st); err != nil {
-		return OnboardingState{}, fmt.Errorf("onboarding step: %w", err)
+	if err != nil {
+		return activities.OnboardingState{}, fmt.Errorf("onboarding step: %w", err)
 	}
 	return st, nil
 }

@@ -2,12 +2,16 @@ package workflows
 
 import (
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/forgeai/platform/activities"
+	"github.com/forgeai/platform/catalog"
+	"github.com/forgeai/platform/models"
 )
 
 // Onboarding workflow names.
@@ -26,6 +30,19 @@ const (
 	StepFirstProject     = "first_project"
 )
 
+// OnboardingSteps lists the steps in order.
+var OnboardingSteps = []string{StepRole, StepIndustry, StepTemplateBrowsing, StepFirstProject}
+
+// ErrTypeOnboardingComplete refuses a step after the onboarding completed;
+// the API answers 409.
+const ErrTypeOnboardingComplete = "OnboardingComplete"
+
+// MsgOnboardingComplete says why a step after completion is refused.
+const MsgOnboardingComplete = "onboarding is already complete"
+
+// onboardingRoles are the roles a user may choose at onboarding.
+var onboardingRoles = []string{models.RoleBusinessUser, models.RoleTechnicalUser}
+
 // OnboardingWorkflowID is the one onboarding workflow of a user.
 func OnboardingWorkflowID(userID string) string { return "onboarding-" + userID }
 
@@ -35,20 +52,9 @@ type OnboardingInput struct {
 	Bootstrap     bool          // the bootstrap admin: choosing a role needs no approval
 	ReminderAfter time.Duration // inactivity before a reminder
 	HistoryLimit  int           // continue as new past this many events; 0 means 2000
-	State         OnboardingState
-}
-
-// OnboardingState is what the query returns and what is stored on the user.
-type OnboardingState struct {
-	Role             string
-	Industry         string
-	BrowsedTemplates []string
-	FirstProjectID   string
-	Recommendations  []activities.Recommendation
-	RoleApprovalID   string
-	Completed        bool
-	Updates          int
-	Reminders        int
+	// State is where the onboarding starts: the carried state on continue as
+	// new, the stored one when a failed or terminated run is started again.
+	State activities.OnboardingState
 }
 
 // StepRequest is the argument of the step update.
@@ -57,19 +63,19 @@ type StepRequest struct {
 	Value string
 }
 
-func (st *OnboardingState) check(req StepRequest) error {
+func checkStep(st *activities.OnboardingState, req StepRequest) error {
 	bad := func(msg string) error { return temporal.NewApplicationError(msg, ErrTypeBadDecision) }
 	order := func(msg string) error { return temporal.NewApplicationError(msg, ErrTypeConflict) }
 	switch {
 	case st.Completed:
-		return order("onboarding is already complete")
+		return temporal.NewApplicationError(MsgOnboardingComplete, ErrTypeOnboardingComplete)
 	case req.Step == StepRole:
-		if req.Value != "business_user" && req.Value != "technical_user" {
-			return bad("role must be business_user or technical_user")
+		if !slices.Contains(onboardingRoles, req.Value) {
+			return bad("role must be " + strings.Join(onboardingRoles, " or "))
 		}
 	case req.Step == StepIndustry:
-		if !slices.Contains([]string{"healthcare", "finance", "ecommerce"}, req.Value) {
-			return bad("industry must be healthcare, finance or ecommerce")
+		if !slices.Contains(catalog.Industries(), req.Value) {
+			return bad("industry must be " + strings.Join(catalog.Industries(), ", "))
 		}
 		if st.Role == "" {
 			return order("choose a role first")
@@ -82,7 +88,7 @@ func (st *OnboardingState) check(req StepRequest) error {
 			return order("choose an industry first")
 		}
 	default:
-		return bad("unknown step " + req.Step + "; steps are role, industry, template_browsing, first_project")
+		return bad("unknown step " + req.Step + "; steps are " + strings.Join(OnboardingSteps, ", "))
 	}
 	return nil
 }
@@ -94,27 +100,27 @@ var onboardingActs *activities.Onboarding
 // validated before it is accepted; choosing the industry asks the AI provider
 // for recommendations; after ReminderAfter without progress a reminder goes
 // out (a durable timer). It continues as new when its history grows long.
-func OnboardingWorkflow(ctx workflow.Context, in OnboardingInput) (OnboardingState, error) {
+func OnboardingWorkflow(ctx workflow.Context, in OnboardingInput) (activities.OnboardingState, error) {
 	st := in.State
 	actx := workflow.WithActivityOptions(ctx, approvalBookkeeping)
-	if err := workflow.SetQueryHandler(ctx, QueryOnboarding, func() (OnboardingState, error) { return st, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryOnboarding, func() (activities.OnboardingState, error) { return st, nil }); err != nil {
 		return st, err
 	}
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateStep,
-		func(ctx workflow.Context, req StepRequest) (OnboardingState, error) {
+		func(ctx workflow.Context, req StepRequest) (activities.OnboardingState, error) {
 			if err := applyStep(ctx, actx, in, &st, req); err != nil {
 				return st, err
 			}
 			st.Updates++
 			err := workflow.ExecuteActivity(actx, onboardingActs.Save, activities.OnboardingSave{
-				UserID: in.UserID, Step: req.Step, State: toRecord(st)}).Get(ctx, nil)
+				UserID: in.UserID, Step: req.Step, State: st}).Get(ctx, nil)
 			return st, err
 		},
-		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, req StepRequest) error { return st.check(req) }})
+		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, req StepRequest) error { return checkStep(&st, req) }})
 	if err != nil {
 		return st, err
 	}
-	if err := workflow.SetUpdateHandler(ctx, UpdateBegin, func(workflow.Context) (OnboardingState, error) { return st, nil }); err != nil {
+	if err := workflow.SetUpdateHandler(ctx, UpdateBegin, func(workflow.Context) (activities.OnboardingState, error) { return st, nil }); err != nil {
 		return st, err
 	}
 	limit := in.HistoryLimit
@@ -141,14 +147,14 @@ func OnboardingWorkflow(ctx workflow.Context, in OnboardingInput) (OnboardingSta
 	return st, nil
 }
 
-func applyStep(ctx, actx workflow.Context, in OnboardingInput, st *OnboardingState, req StepRequest) error {
+func applyStep(ctx, actx workflow.Context, in OnboardingInput, st *activities.OnboardingState, req StepRequest) error {
 	switch req.Step {
 	case StepRole:
 		st.Role = req.Value
-		if req.Value == "technical_user" && !in.Bootstrap && st.RoleApprovalID == "" {
+		if req.Value == models.RoleTechnicalUser && !in.Bootstrap && st.RoleApprovalID == "" {
 			var approvalID string
 			if err := workflow.ExecuteActivity(actx, onboardingActs.RequestRole, activities.RoleRequest{
-				UserID: in.UserID, Role: req.Value}).Get(ctx, &approvalID); err != nil {
+				ApprovalID: roleApprovalID(ctx), UserID: in.UserID, Role: req.Value}).Get(ctx, &approvalID); err != nil {
 				return err
 			}
 			st.RoleApprovalID = approvalID
@@ -167,8 +173,11 @@ func applyStep(ctx, actx workflow.Context, in OnboardingInput, st *OnboardingSta
 	return nil
 }
 
-func toRecord(st OnboardingState) activities.OnboardingRecord {
-	return activities.OnboardingRecord{Role: st.Role, Industry: st.Industry, BrowsedTemplates: st.BrowsedTemplates,
-		FirstProjectID: st.FirstProjectID, Recommendations: st.Recommendations, RoleApprovalID: st.RoleApprovalID,
-		Completed: st.Completed}
+// roleApprovalID is the id of the role approval an onboarding opens: derived
+// from the workflow (its chain of runs opens at most one), so every attempt
+// of RequestRole, and every replay, names the same approval. It needs no
+// command, so it changes nothing in the workflow's history.
+func roleApprovalID(ctx workflow.Context) string {
+	info := workflow.GetInfo(ctx)
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("forgeai:"+info.WorkflowExecution.ID+"/"+info.FirstRunID+"/role-approval")).String()
 }

@@ -59,7 +59,7 @@ func TestOnboardingStepsInOrderWithReminderAndRoleApproval(t *testing.T) {
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var st workflows.OnboardingState
+	var st activities.OnboardingState
 	if err := env.GetWorkflowResult(&st); err != nil {
 		t.Fatal(err)
 	}
