@@ -14,6 +14,9 @@ import (
 // DeploymentWorkflowName is the registered name of DeploymentWorkflow.
 const DeploymentWorkflowName = "DeploymentWorkflow"
 
+// DeploymentWorkflowID is the deterministic workflow id of a deployment.
+func DeploymentWorkflowID(deploymentID string) string { return "deployment-" + deploymentID }
+
 // Pipeline step names, as users see them on a deployment.
 const (
 	StepApproval = "approval"
@@ -73,16 +76,35 @@ func retry(attempts int32) *temporal.RetryPolicy {
 	}
 }
 
-// Activity options per kind of work. Compensation and bookkeeping get more
-// attempts than the pipeline's steps because losing them would leave a
-// deployment or a release in a wrong state.
+// untilDone retries until the activity succeeds or its ScheduleToClose
+// timeout passes, at least every 30 s; only bad input stops it earlier.
+var untilDone = &temporal.RetryPolicy{
+	InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
+	MaximumAttempts: 0, NonRetryableErrorTypes: nonRetryable,
+}
+
+// Activity options per kind of work. Bookkeeping and compensation are
+// writes that must happen: a deployment whose steps, end or restored
+// release are not recorded stays active and blocks its project, so they
+// are retried through a database outage (for a day; then the reconciler
+// repairs the row from the closed workflow). Code generation is bounded by
+// time, not attempts: an AI provider's open breaker fails each attempt at
+// once, asking (NextRetryDelay) to be retried later, and an outage of a few
+// minutes must not fail every deployment.
 var (
-	bookkeeping = workflow.ActivityOptions{TaskQueue: PlatformQueue, StartToCloseTimeout: 10 * time.Second, RetryPolicy: retry(3)}
-	compensate  = workflow.ActivityOptions{TaskQueue: PlatformQueue, StartToCloseTimeout: 10 * time.Second, RetryPolicy: retry(10)}
-	generate    = workflow.ActivityOptions{TaskQueue: DeployQueue, StartToCloseTimeout: 5 * time.Minute, HeartbeatTimeout: 20 * time.Second, RetryPolicy: retry(3)}
-	buildStep   = workflow.ActivityOptions{TaskQueue: DeployQueue, StartToCloseTimeout: 2 * time.Minute, HeartbeatTimeout: 20 * time.Second, RetryPolicy: retry(3)}
-	publish     = workflow.ActivityOptions{TaskQueue: DeployQueue, StartToCloseTimeout: 30 * time.Second, RetryPolicy: retry(3)}
-	verify      = workflow.ActivityOptions{TaskQueue: PlatformQueue, StartToCloseTimeout: 30 * time.Second, RetryPolicy: retry(3)}
+	bookkeeping = workflow.ActivityOptions{TaskQueue: PlatformQueue, StartToCloseTimeout: 10 * time.Second, ScheduleToCloseTimeout: 24 * time.Hour, RetryPolicy: untilDone}
+	compensate  = bookkeeping
+	generate    = workflow.ActivityOptions{TaskQueue: DeployQueue, StartToCloseTimeout: 5 * time.Minute, ScheduleToCloseTimeout: 15 * time.Minute,
+		HeartbeatTimeout: 20 * time.Second, RetryPolicy: retry(0)}
+	buildStep = workflow.ActivityOptions{TaskQueue: DeployQueue, StartToCloseTimeout: 2 * time.Minute, HeartbeatTimeout: 20 * time.Second, RetryPolicy: retry(3)}
+	// publish is what version 2 and earlier ran: a cancellation did not wait for it.
+	publish = workflow.ActivityOptions{TaskQueue: DeployQueue, StartToCloseTimeout: 30 * time.Second, RetryPolicy: retry(3)}
+	// publishAwaited heartbeats, so a cancellation reaches it, and a
+	// cancellation waits for it to end before the previous release is
+	// restored: a publication that commits meanwhile is undone, never left live.
+	publishAwaited = workflow.ActivityOptions{TaskQueue: DeployQueue, StartToCloseTimeout: 30 * time.Second, HeartbeatTimeout: 10 * time.Second,
+		WaitForCancellation: true, RetryPolicy: retry(3)}
+	verify = workflow.ActivityOptions{TaskQueue: PlatformQueue, StartToCloseTimeout: 30 * time.Second, RetryPolicy: retry(3)}
 )
 
 // a names the activities; methods are referenced, never called directly.
@@ -136,6 +158,10 @@ type pipeline struct {
 	// the pipeline starts and ends (and around an approval), not per step;
 	// each change costs the server a visibility write. Steps are in our API.
 	coarseStatus bool
+	// awaitsCancellation: a cancellation waits for Publish and for the
+	// approval to end, and a step that ends after the cancellation counts
+	// as cancelled.
+	awaitsCancellation bool
 }
 
 // SearchStatusRunning is the DeploymentStatus search attribute of a
@@ -148,11 +174,15 @@ const SearchStatusRunning = "running"
 //
 //	1: a deployment with an ApprovalID waits for the approval
 //	2: DeploymentStatus is upserted when the pipeline starts and ends only
+//	3: a cancellation waits for Publish (which heartbeats) and for the
+//	   approval child to end (WaitForCancellation), and a step whose
+//	   activity ends after the cancellation is recorded cancelled
 const deploymentChange = "approval-gate"
 
 func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
-	v := workflow.GetVersion(ctx, deploymentChange, workflow.DefaultVersion, 2)
+	v := workflow.GetVersion(ctx, deploymentChange, workflow.DefaultVersion, 3)
 	p.coarseStatus = v >= 2
+	p.awaitsCancellation = v >= 3
 	if v >= 1 && p.in.ApprovalID != "" {
 		if err := p.awaitApproval(ctx); err != nil {
 			return DeploymentResult{}, err
@@ -176,8 +206,12 @@ func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
 		artifact = built.ArtifactDigest
 	}
 	p.publishing = true
+	publishOpts := publish
+	if p.awaitsCancellation {
+		publishOpts = publishAwaited
+	}
 	var pub activities.PublishOutput
-	if err := p.stepRun(ctx, StepPublish, models.DeployPublishing, publish, a.Publish,
+	if err := p.stepRun(ctx, StepPublish, models.DeployPublishing, publishOpts, a.Publish,
 		activities.PublishInput{DeploymentID: p.in.DeploymentID}, &pub); err != nil {
 		return DeploymentResult{}, err
 	}
@@ -202,6 +236,11 @@ func (p *pipeline) stepRun(ctx workflow.Context, step, status string, opts workf
 	}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), fn, input).Get(ctx, out); err != nil {
 		return err
+	}
+	if p.awaitsCancellation && ctx.Err() != nil {
+		// The activity ended after the cancellation (one the cancellation
+		// waits for): the deployment is cancelled all the same.
+		return temporal.NewCanceledError()
 	}
 	p.endStep(ctx, step, models.StepSucceeded, "")
 	p.step = ""

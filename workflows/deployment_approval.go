@@ -26,18 +26,24 @@ func (p *pipeline) awaitApproval(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
+	// From version 3 a cancellation waits for the approval to end, so it
+	// records itself cancelled before the deployment finishes cancelled.
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: ApprovalWorkflowID(p.in.ApprovalID), TaskQueue: PlatformQueue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(ApprovalTypeKey.ValueSet("project_deployment"),
-			ApprovalStatusKey.ValueSet(ApprovalPending), RequesterKey.ValueSet(p.in.OwnerID)),
+		TypedSearchAttributes: temporal.NewSearchAttributes(ApprovalTypeKey.ValueSet(models.ApprovalTypeDeployment),
+			ApprovalStatusKey.ValueSet(models.ApprovalPending), RequesterKey.ValueSet(p.in.OwnerID)),
+		WaitForCancellation: p.awaitsCancellation,
 	})
 	var st ApprovalState
 	err = workflow.ExecuteChildWorkflow(cctx, ApprovalWorkflowName, ApprovalInput{
-		ApprovalID: p.in.ApprovalID, Type: "project_deployment", SubjectID: p.in.DeploymentID, RequesterID: p.in.OwnerID,
+		ApprovalID: p.in.ApprovalID, Type: models.ApprovalTypeDeployment, SubjectID: p.in.DeploymentID, RequesterID: p.in.OwnerID,
 		EligibleRoles: deployApprovers, Required: 1, EscalateAfter: p.in.ApprovalEscalateAfter, Timeout: p.in.ApprovalTimeout,
 	}).Get(ctx, &st)
 	if err != nil {
 		return err
+	}
+	if p.awaitsCancellation && ctx.Err() != nil {
+		return temporal.NewCanceledError() // the approval ended with the cancellation, whatever it answered
 	}
 	switch st.Status {
 	case ApprovalApproved:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +21,8 @@ import (
 
 var a *activities.Deployment
 
+var errDatabaseDown = errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")
+
 const (
 	source   = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 	artifact = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
@@ -30,7 +33,26 @@ const (
 type recorder struct {
 	finish   atomic.Value // activities.FinishInput
 	restored atomic.Int32
+	mu       sync.Mutex
 	steps    []string
+	ended    []activities.StepInput
+	// failStarts and failFinishes fail that many StartStep and Finish
+	// calls first, as a database that is down would.
+	failStarts, failFinishes atomic.Int32
+	// onFinish, when set before the workflow runs, sees each recorded Finish.
+	onFinish func(activities.FinishInput)
+}
+
+// endOf is the recorded outcome of the step ("" if it never ended).
+func (r *recorder) endOf(step string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.ended {
+		if e.Step == step {
+			return e.Outcome
+		}
+	}
+	return ""
 }
 
 func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *recorder) {
@@ -41,11 +63,27 @@ func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *recorder) {
 	env.RegisterActivity(a)
 	rec := &recorder{}
 	env.OnActivity(a.StartStep, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StepInput) error {
+		if rec.failStarts.Add(-1) >= 0 {
+			return errDatabaseDown
+		}
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
 		rec.steps = append(rec.steps, in.Step)
 		return nil
 	})
-	env.OnActivity(a.EndStep, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(a.EndStep, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StepInput) error {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		rec.ended = append(rec.ended, in)
+		return nil
+	})
 	env.OnActivity(a.Finish, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) error {
+		if rec.failFinishes.Add(-1) >= 0 {
+			return errDatabaseDown
+		}
+		if rec.onFinish != nil {
+			rec.onFinish(in)
+		}
 		rec.finish.Store(in)
 		return nil
 	})
