@@ -202,36 +202,86 @@ func (s *Store) SyncApproval(ctx context.Context, id string, u ApprovalUpdate) e
 		if u.Version > 0 && u.Version <= a.Version {
 			return nil
 		}
-		now := time.Now().UTC()
-		upd := map[string]any{"status": u.Status, "reason": u.Reason, "escalated": u.Escalated,
-			"decisions": string(u.Decisions), "ignored": string(u.Ignored), "updated_at": now}
-		if u.Version > 0 {
-			upd["version"] = u.Version
-		}
-		if u.Status != ApprovalPending && a.ResolvedAt == nil {
-			upd["resolved_at"] = now
-		}
-		if err := tx.Model(&Approval{}).Where("id = ?", id).Updates(upd).Error; err != nil {
-			return err
-		}
-		data := map[string]any{"approvalId": id, "type": a.Type, "status": u.Status, "reason": u.Reason,
-			"escalated": u.Escalated, "decisions": u.Decisions, "ignored": u.Ignored}
-		if err := s.emit(tx, ev, ApprovalStream(id), u.Event, data); err != nil {
-			return err
-		}
-		if u.Event == EventApprovalResolved || u.Event == EventApprovalRequested {
-			if err := s.emit(tx, ev, UserStream(a.RequesterID), EventNotification, map[string]any{
-				"kind": u.Event, "approvalId": id, "type": a.Type, "status": u.Status, "reason": u.Reason,
-			}); err != nil {
-				return err
-			}
-		}
-		if u.Event == EventApprovalRequested || u.Event == EventApprovalEscalated {
-			return s.notifyApprovers(tx, ev, a, u)
-		}
-		return nil
+		return s.storeApprovalUpdate(tx, ev, a, u)
 	})
 	return translate("sync approval", err)
+}
+
+// storeApprovalUpdate writes u to the locked row a and appends its events.
+func (s *Store) storeApprovalUpdate(tx *gorm.DB, ev *pending, a Approval, u ApprovalUpdate) error {
+	now := time.Now().UTC()
+	upd := map[string]any{"status": u.Status, "reason": u.Reason, "escalated": u.Escalated,
+		"decisions": string(u.Decisions), "ignored": string(u.Ignored), "updated_at": now}
+	if u.Version > 0 {
+		upd["version"] = u.Version
+	}
+	if u.Status != ApprovalPending && a.ResolvedAt == nil {
+		upd["resolved_at"] = now
+	}
+	if err := tx.Model(&Approval{}).Where("id = ?", a.ID).Updates(upd).Error; err != nil {
+		return err
+	}
+	data := map[string]any{"approvalId": a.ID, "type": a.Type, "status": u.Status, "reason": u.Reason,
+		"escalated": u.Escalated, "decisions": u.Decisions, "ignored": u.Ignored}
+	if err := s.emit(tx, ev, ApprovalStream(a.ID), u.Event, data); err != nil {
+		return err
+	}
+	if u.Event == EventApprovalResolved || u.Event == EventApprovalRequested {
+		if err := s.emit(tx, ev, UserStream(a.RequesterID), EventNotification, map[string]any{
+			"kind": u.Event, "approvalId": a.ID, "type": a.Type, "status": u.Status, "reason": u.Reason,
+		}); err != nil {
+			return err
+		}
+	}
+	if u.Event == EventApprovalRequested || u.Event == EventApprovalEscalated {
+		return s.notifyApprovers(tx, ev, a, u)
+	}
+	return nil
+}
+
+// CancelApproval resolves a pending approval as cancelled with the reason,
+// as its workflow would: for an approval whose workflow is gone or never
+// ran, so nobody waits for it any more. An approval already resolved is left
+// as it is.
+func (s *Store) CancelApproval(ctx context.Context, id, reason string) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
+		var a Approval
+		if err := lockRow(tx, s.dialect).Where("id = ?", id).Take(&a).Error; err != nil {
+			return err
+		}
+		if a.Status != ApprovalPending {
+			return nil
+		}
+		return s.storeApprovalUpdate(tx, ev, a, ApprovalUpdate{Status: ApprovalCancelled, Reason: reason, Escalated: a.Escalated,
+			Decisions: a.Decisions.V, Ignored: a.Ignored.V, Event: EventApprovalResolved, Version: a.Version + 1})
+	})
+	return translate("cancel approval", err)
+}
+
+// UnstartedApprovals returns up to limit approvals created before olderThan,
+// oldest first, that are still pending and whose workflow never reported
+// (version 0): the API or a worker stopped between storing the request and
+// starting its workflow. A deployment's approval is left out: its
+// deployment's workflow starts it.
+func (s *Store) UnstartedApprovals(ctx context.Context, olderThan time.Time, limit int) ([]Approval, error) {
+	var rows []Approval
+	err := s.db.WithContext(ctx).
+		Where("status = ? AND version = 0 AND created_at < ? AND type <> ?", ApprovalPending, olderThan, ApprovalTypeDeployment).
+		Order("created_at").Limit(limit).Find(&rows).Error
+	return rows, translate("unstarted approvals", err)
+}
+
+// AbandonedDeploymentApprovals returns up to limit deployment approvals
+// created before olderThan, oldest first, still pending although no
+// deployment in flight waits for them (it ended, e.g. cancelled before its
+// workflow started the approval).
+func (s *Store) AbandonedDeploymentApprovals(ctx context.Context, olderThan time.Time, limit int) ([]Approval, error) {
+	var rows []Approval
+	err := s.db.WithContext(ctx).
+		Where("status = ? AND created_at < ? AND type = ?", ApprovalPending, olderThan, ApprovalTypeDeployment).
+		Where("NOT EXISTS (SELECT 1 FROM deployments d WHERE d.approval_id = approvals.id AND d.status IN ?)", ActiveStatuses).
+		Order("created_at").Limit(limit).Find(&rows).Error
+	return rows, translate("abandoned deployment approvals", err)
 }
 
 // notifyApprovers tells every user who may now decide (by role or by name,

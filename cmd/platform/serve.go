@@ -55,6 +55,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	wf := workflows.NewClient(tc)
 	timers := workflows.ApprovalTimers{EscalateAfter: cfg.ApprovalEscalateAfter, Timeout: cfg.ApprovalTimeout}
 	go reconcileDeployments(streamCtx, store, wf, timers, log, 30*time.Second, time.Minute)
+	go reconcileApprovals(streamCtx, store, wf, cfg.ApprovalEscalateAfter, log, 30*time.Second, time.Minute)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := api.New(api.Options{
