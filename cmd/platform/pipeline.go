@@ -66,11 +66,7 @@ func onboardingActivities(cfg config.Config, store *models.Store, wf *workflows.
 			return models.Approval{Deadline: time.Now().UTC().Add(cfg.ApprovalTimeout)}
 		},
 		StartRole: func(ctx context.Context, a models.Approval) error {
-			return wf.StartApproval(ctx, workflows.ApprovalInput{
-				ApprovalID: a.ID, Type: a.Type, SubjectID: a.SubjectID, RequesterID: a.RequesterID,
-				EligibleRoles: a.EligibleRoles.V, Required: a.Required,
-				EscalateAfter: cfg.ApprovalEscalateAfter, Timeout: cfg.ApprovalTimeout,
-			})
+			return wf.StartApproval(ctx, workflows.NewApprovalInput(a, cfg.ApprovalEscalateAfter, time.Now()))
 		},
 	}
 }
