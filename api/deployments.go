@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"regexp"
 	"strings"
@@ -9,16 +8,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/forgeai/platform/internal/auth"
+	"github.com/forgeai/platform/internal/deploying"
 	"github.com/forgeai/platform/models"
 	"github.com/forgeai/platform/workflows"
 )
 
-// Workflows starts and cancels workflows; handlers never wait for them.
-type Workflows interface {
-	StartDeployment(ctx context.Context, in workflows.DeploymentInput) error
-	CancelDeployment(ctx context.Context, deploymentID string) error
-}
+// Workflows starts and cancels deployment workflows; handlers never wait for them.
+type Workflows = deploying.Workflows
 
 type stepResponse struct {
 	Name       string     `json:"name"`
@@ -82,15 +78,6 @@ func idempotencyKey(c *fiber.Ctx) (string, error) {
 	return strings.Clone(k), nil
 }
 
-// requireDeployPermission guards rollbacks, which need deploy:project.
-func requireDeployPermission(c *fiber.Ctx) error {
-	if !auth.Can(currentUser(c).Role, auth.DeployProject) {
-		return &Error{Status: fiber.StatusForbidden, Code: "forbidden",
-			Message: "deploying needs the deploy:project permission (technical users and admins)"}
-	}
-	return nil
-}
-
 // deployTarget reads the project id and the optional Idempotency-Key.
 func deployTarget(c *fiber.Ctx) (projectID, key string, err error) {
 	if projectID, err = uuidParam(c, "id"); err != nil {
@@ -102,37 +89,36 @@ func deployTarget(c *fiber.Ctx) (projectID, key string, err error) {
 	return projectID, key, nil
 }
 
+// deployments is the deployment use case over this server's store and
+// workflows (the reconciler runs the same one).
+func (s *Server) deployments() *deploying.Service {
+	return &deploying.Service{
+		Store: s.store, Workflows: s.workflows, Log: s.log,
+		Timers: workflows.ApprovalTimers{EscalateAfter: s.approvalEscalate, Timeout: s.approvalTimeout},
+		CheckConfiguration: func(t models.Template, cfg map[string]any) error {
+			_, err := s.checkConfiguration(t, cfg)
+			return err
+		},
+	}
+}
+
+func requester(c *fiber.Ctx) deploying.Requester {
+	u := currentUser(c)
+	return deploying.Requester{ID: u.ID, Role: u.Role}
+}
+
+// deployProject deploys the project; without deploy:project the deployment
+// waits for an approval by a technical user or an admin.
 func (s *Server) deployProject(c *fiber.Ctx) error {
 	projectID, key, err := deployTarget(c)
 	if err != nil {
 		return err
 	}
-	ctx, user := c.UserContext(), currentUser(c)
-	p, err := s.store.GetProject(ctx, user.ID, projectID)
+	d, err := s.deployments().Deploy(c.UserContext(), requester(c), projectID, key)
 	if err != nil {
-		return err
+		return deploymentError(err)
 	}
-	t, err := s.store.TemplateForProject(ctx, p.TemplateID)
-	if isNotFound(err) {
-		return unprocessable("the project's template is no longer published")
-	}
-	if err != nil {
-		return err
-	}
-	if _, err := s.checkConfiguration(t, p.Configuration.V); err != nil {
-		return err
-	}
-	// Without deploy:project the deployment waits for an approval by a
-	// technical user or an admin.
-	needsApproval := !auth.Can(user.Role, auth.DeployProject)
-	d, _, err := s.store.CreateDeployment(ctx, models.NewDeployment{
-		ProjectID: p.ID, OwnerID: user.ID, RequestedBy: user.ID, IdempotencyKey: key, Kind: models.KindDeploy,
-		NeedsApproval: needsApproval, ApprovalDeadline: time.Now().Add(s.approvalTimeout),
-	})
-	if err != nil {
-		return deploymentConflict(err)
-	}
-	return s.startDeployment(c, d, workflows.NewDeploymentInput(d, user.ID, s.approvalTimers()))
+	return s.accepted(c, d)
 }
 
 type rollbackRequest struct {
@@ -148,53 +134,44 @@ func (s *Server) rollbackProject(c *fiber.Ctx) error {
 	if err := s.decodeBody(c, &req); err != nil {
 		return err
 	}
-	ctx, user := c.UserContext(), currentUser(c)
-	if _, err := s.store.GetProject(ctx, user.ID, projectID); err != nil {
-		return err
-	}
-	if err := requireDeployPermission(c); err != nil {
-		return err
-	}
-	target, err := s.store.GetDeployment(ctx, user.ID, strings.ToLower(req.DeploymentID))
-	if err != nil || target.ProjectID != projectID {
-		return &Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "no deployment with this id in this project",
-			Details: []FieldError{{Field: "deploymentId", Message: "unknown deployment"}}}
-	}
-	if target.ArtifactDigest == "" || (target.Status != models.DeployDeployed && target.Status != models.DeployRolledBack) {
-		return &Error{Status: fiber.StatusConflict, Code: "not_deployable", Message: "that deployment never went live, so there is nothing to roll back to",
-			Details: []FieldError{{Field: "deploymentId", Message: "status " + target.Status}}}
-	}
-	d, _, err := s.store.CreateDeployment(ctx, models.NewDeployment{
-		ProjectID: projectID, OwnerID: user.ID, RequestedBy: user.ID, IdempotencyKey: key, Kind: models.KindRollback,
-		RollbackOf: target.ID, SourceDigest: target.SourceDigest, ArtifactDigest: target.ArtifactDigest,
-	})
+	d, err := s.deployments().Rollback(c.UserContext(), requester(c), projectID, strings.ToLower(req.DeploymentID), key)
 	if err != nil {
-		return deploymentConflict(err)
+		return deploymentError(err)
 	}
-	return s.startDeployment(c, d, workflows.NewDeploymentInput(d, user.ID, s.approvalTimers()))
+	return s.accepted(c, d)
 }
 
-// startDeployment starts (or, for a repeated request, re-attaches to) the
-// workflow and answers 202 at once. If Temporal cannot be reached the
-// deployment is marked failed so the project is not left blocked.
-func (s *Server) startDeployment(c *fiber.Ctx, d models.Deployment, in workflows.DeploymentInput) error {
-	ctx := c.UserContext()
-	if d.WithoutItsApproval() {
-		if _, err := s.store.FinishDeployment(ctx, d.ID, models.DeployFailed, "", models.ReasonApprovalLost); err != nil {
-			return err
-		}
-		return &Error{Status: fiber.StatusConflict, Code: "approval_lost", Message: "this deployment's " + models.ReasonApprovalLost,
-			Context: map[string]string{"deploymentId": d.ID}}
-	}
-	if err := s.workflows.StartDeployment(ctx, in); err != nil {
-		s.log.ErrorContext(ctx, "start deployment failed", "deployment_id", d.ID, "error", err.Error())
-		if _, ferr := s.store.FinishDeployment(context.WithoutCancel(ctx), d.ID, models.DeployFailed, "", "the workflow service was unavailable; try again"); ferr != nil {
-			s.log.ErrorContext(ctx, "marking deployment failed", "deployment_id", d.ID, "error", ferr.Error())
-		}
-		return &Error{Status: fiber.StatusServiceUnavailable, Code: "unavailable", Message: "the workflow service is unavailable; try again"}
-	}
+// accepted answers 202 with the deployment: its workflow runs on.
+func (s *Server) accepted(c *fiber.Ctx, d models.Deployment) error {
 	c.Location("/api/deployments/" + d.ID)
 	return ok(c, fiber.StatusAccepted, s.toDeployment(d))
+}
+
+// deploymentError maps the use case's refusals onto answers.
+func deploymentError(err error) error {
+	var notDeployable *deploying.NotDeployableError
+	var lost *deploying.ApprovalLostError
+	var finished *deploying.AlreadyFinishedError
+	switch {
+	case errors.Is(err, deploying.ErrTemplateUnpublished):
+		return unprocessable(err.Error())
+	case errors.Is(err, deploying.ErrRollbackForbidden):
+		return &Error{Status: fiber.StatusForbidden, Code: "forbidden", Message: err.Error()}
+	case errors.Is(err, deploying.ErrUnknownTarget):
+		return &Error{Status: fiber.StatusNotFound, Code: "not_found", Message: err.Error(),
+			Details: []FieldError{{Field: "deploymentId", Message: "unknown deployment"}}}
+	case errors.As(err, &notDeployable):
+		return &Error{Status: fiber.StatusConflict, Code: "not_deployable", Message: err.Error(),
+			Details: []FieldError{{Field: "deploymentId", Message: "status " + notDeployable.Status}}}
+	case errors.As(err, &lost):
+		return &Error{Status: fiber.StatusConflict, Code: "approval_lost", Message: err.Error(),
+			Context: map[string]string{"deploymentId": lost.DeploymentID}}
+	case errors.As(err, &finished):
+		return &Error{Status: fiber.StatusConflict, Code: "already_finished", Message: err.Error()}
+	case errors.Is(err, deploying.ErrWorkflowUnavailable):
+		return &Error{Status: fiber.StatusServiceUnavailable, Code: "unavailable", Message: deploying.ErrWorkflowUnavailable.Error()}
+	}
+	return deploymentConflict(err)
 }
 
 func deploymentConflict(err error) error {
@@ -246,21 +223,9 @@ func (s *Server) cancelDeployment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	d, err := s.store.GetDeployment(ctx, currentUserID(c), id)
+	d, err := s.deployments().Cancel(c.UserContext(), currentUserID(c), id)
 	if err != nil {
-		return err
-	}
-	if !slicesContains(models.ActiveStatuses, d.Status) {
-		return &Error{Status: fiber.StatusConflict, Code: "already_finished", Message: "the deployment already finished as " + d.Status}
-	}
-	if err := s.workflows.CancelDeployment(ctx, d.ID); err != nil {
-		return err
+		return deploymentError(err)
 	}
 	return ok(c, fiber.StatusAccepted, s.toDeployment(d))
-}
-
-// approvalTimers are the timers of the approval a deployment waits for.
-func (s *Server) approvalTimers() workflows.ApprovalTimers {
-	return workflows.ApprovalTimers{EscalateAfter: s.approvalEscalate, Timeout: s.approvalTimeout}
 }

@@ -196,3 +196,29 @@ func TestRetryOfADeploymentWithoutItsApprovalFailsIt(t *testing.T) {
 	// The project is not blocked: a new request gets a new approval.
 	h.do("POST", "/api/projects/"+own.ID+"/deployments", business, nil).expect(t, 202)
 }
+
+// When the workflow service cannot start a deployment's workflow, the
+// request answers 503 and the deployment ends failed with the reason, so the
+// project takes the next request.
+func TestDeployWhileTheWorkflowServiceIsDown(t *testing.T) {
+	h, admin, _, p := deployHarness(t, config.SQLite)
+	h.workflows.mu.Lock()
+	h.workflows.down = true
+	h.workflows.mu.Unlock()
+	r := h.do("POST", "/api/projects/"+p.ID+"/deployments", admin, nil).expect(t, 503)
+	if e := r.env(t); e.Error.Code != "unavailable" {
+		t.Fatalf("503 body %s", r.Body)
+	}
+	var list []struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+	}
+	h.do("GET", "/api/projects/"+p.ID+"/deployments", admin, nil).expect(t, 200).data(t, &list)
+	if len(list) != 1 || list[0].Status != models.DeployFailed || list[0].Error != "the workflow service was unavailable; try again" {
+		t.Fatalf("deployments %+v", list)
+	}
+	h.workflows.mu.Lock()
+	h.workflows.down = false
+	h.workflows.mu.Unlock()
+	h.do("POST", "/api/projects/"+p.ID+"/deployments", admin, nil).expect(t, 202)
+}

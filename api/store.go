@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 
+	"github.com/forgeai/platform/internal/deploying"
 	"github.com/forgeai/platform/models"
 )
 
@@ -25,10 +26,10 @@ type Store interface {
 	UpdateProject(ctx context.Context, ownerID, id string, patch models.ProjectPatch) (models.Project, error)
 	DeleteProject(ctx context.Context, ownerID, id string) error
 
-	CreateDeployment(ctx context.Context, in models.NewDeployment) (models.Deployment, bool, error)
-	GetDeployment(ctx context.Context, ownerID, id string) (models.Deployment, error)
+	// deploying.Store: what the deployment use case needs (it creates,
+	// starts, cancels and ends deployments for the handlers).
+	deploying.Store
 	ListDeployments(ctx context.Context, ownerID, projectID string, page models.Page) ([]models.Deployment, int64, error)
-	FinishDeployment(ctx context.Context, id, status, url, errMsg string) (models.Deployment, error)
 
 	StreamOwner(ctx context.Context, stream string) (string, error)
 

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-
-	"github.com/forgeai/platform/internal/config"
 )
 
 // Deployment statuses.
@@ -103,10 +101,10 @@ type NewDeployment struct {
 	// ApprovalDeadline) created in the same transaction.
 	NeedsApproval    bool
 	ApprovalDeadline time.Time
+	// WorkflowIDFor names the deployment's workflow from its id (the
+	// workflows package builds every workflow id; the store stores it).
+	WorkflowIDFor func(deploymentID string) string
 }
-
-// DeploymentWorkflowID is the deterministic Temporal workflow id of a deployment.
-func DeploymentWorkflowID(deploymentID string) string { return "deployment-" + deploymentID }
 
 // CreateDeployment inserts a queued deployment with the project's next
 // sequence number and marks the project deploying, in one transaction. With
@@ -114,6 +112,9 @@ func DeploymentWorkflowID(deploymentID string) string { return "deployment-" + d
 // returns that deployment and created=false. A project with a deployment in
 // flight answers *ActiveDeploymentError.
 func (s *Store) CreateDeployment(ctx context.Context, in NewDeployment) (d Deployment, created bool, err error) {
+	if in.WorkflowIDFor == nil {
+		return Deployment{}, false, errors.New("create deployment: a deployment needs WorkflowIDFor to name its workflow")
+	}
 	err = s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 		var p Project
 		if err := lockRow(tx, s.dialect).Where("id = ? AND owner_id = ?", in.ProjectID, in.OwnerID).Take(&p).Error; err != nil {
@@ -142,12 +143,11 @@ func (s *Store) CreateDeployment(ctx context.Context, in NewDeployment) (d Deplo
 		}).Error; err != nil {
 			return err
 		}
-		id := newID()
 		d = Deployment{
-			ID: id, ProjectID: in.ProjectID, Seq: p.DeploySeq, RequestedBy: in.RequestedBy, Kind: in.Kind,
-			Status: DeployQueued, WorkflowID: DeploymentWorkflowID(id), Steps: NewJSON([]Step{}),
-			SourceDigest: in.SourceDigest, ArtifactDigest: in.ArtifactDigest,
+			ID: newID(), ProjectID: in.ProjectID, Seq: p.DeploySeq, RequestedBy: in.RequestedBy, Kind: in.Kind,
+			Status: DeployQueued, Steps: NewJSON([]Step{}), SourceDigest: in.SourceDigest, ArtifactDigest: in.ArtifactDigest,
 		}
+		d.WorkflowID = in.WorkflowIDFor(d.ID)
 		if in.IdempotencyKey != "" {
 			d.IdempotencyKey = &in.IdempotencyKey
 		}
@@ -232,19 +232,15 @@ func (s *Store) TemplateByID(ctx context.Context, id string) (Template, error) {
 	return t, translate("get template", err)
 }
 
-// StaleUnstartedDeployments returns deployments created before olderThan
+// StaleActiveDeployments returns deployments still in flight (ActiveStatuses)
+// that nothing updated since olderThan, least recently updated first: those
 // whose workflow may never have started (the API stopped between the insert
-// and the start): those still queued, and those pending approval with no
-// step recorded (a started workflow records the approval step first). The
-// reconciler starts them again; starting is idempotent.
-func (s *Store) StaleUnstartedDeployments(ctx context.Context, olderThan time.Time, limit int) ([]Deployment, error) {
-	noSteps := "json_array_length(steps) = 0"
-	if s.dialect == config.Postgres {
-		noSteps = "jsonb_array_length(steps) = 0"
-	}
+// and the start) or may have closed without recording its end. The
+// reconciler compares each with its workflow.
+func (s *Store) StaleActiveDeployments(ctx context.Context, olderThan time.Time, limit int) ([]Deployment, error) {
 	var rows []Deployment
 	err := s.db.WithContext(ctx).
-		Where("created_at < ? AND (status = ? OR (status = ? AND "+noSteps+"))", olderThan, DeployQueued, DeployPendingApproval).
-		Order("created_at").Limit(limit).Find(&rows).Error
+		Where("status IN ? AND updated_at < ?", ActiveStatuses, olderThan).
+		Order("updated_at").Limit(limit).Find(&rows).Error
 	return rows, translate("stale deployments", err)
 }

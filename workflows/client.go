@@ -54,7 +54,7 @@ func (w *Client) bounded(ctx context.Context, update func(context.Context) error
 // the running workflow or, if it already finished, does nothing.
 func (w *Client) StartDeployment(ctx context.Context, in DeploymentInput) error {
 	_, err := w.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       models.DeploymentWorkflowID(in.DeploymentID),
+		ID:                       DeploymentWorkflowID(in.DeploymentID),
 		TaskQueue:                PlatformQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
@@ -76,7 +76,7 @@ func (w *Client) StartDeployment(ctx context.Context, in DeploymentInput) error 
 // CancelDeployment asks the deployment's workflow to cancel; the running
 // activity learns of it through its heartbeat.
 func (w *Client) CancelDeployment(ctx context.Context, deploymentID string) error {
-	err := w.c.CancelWorkflow(ctx, models.DeploymentWorkflowID(deploymentID), "")
+	err := w.c.CancelWorkflow(ctx, DeploymentWorkflowID(deploymentID), "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
 		return nil // already finished

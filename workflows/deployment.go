@@ -144,7 +144,7 @@ func DeploymentWorkflow(ctx workflow.Context, in DeploymentInput) (DeploymentRes
 		p.endStep(cleanup, p.step, outcome, reason)
 	}
 	if status == models.DeployCancelled {
-		reason = "cancelled"
+		reason = ReasonDeploymentCancelled
 	}
 	p.finish(cleanup, status, "", reason)
 	return DeploymentResult{Status: status}, err

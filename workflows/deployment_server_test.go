@@ -193,4 +193,40 @@ func TestCancellationOnAServer(t *testing.T) {
 			}
 		})
 	})
+
+	// The reconciler reads how a deployment's workflow stands.
+	t.Run("outcomes", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		wf := workflows.NewClient(c)
+		in := input()
+		in.DeploymentID = "d-deployed"
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.DeploymentWorkflowID(in.DeploymentID), TaskQueue: workflows.PlatformQueue},
+			workflows.DeploymentWorkflowName, in)
+		if err != nil || run.Get(ctx, nil) != nil {
+			t.Fatalf("deployment: %v", err)
+		}
+		waiting := input()
+		waiting.DeploymentID, waiting.ApprovalID, waiting.ApprovalTimeout = "d-terminated", "a-terminated", time.Hour
+		if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.DeploymentWorkflowID(waiting.DeploymentID), TaskQueue: workflows.PlatformQueue},
+			workflows.DeploymentWorkflowName, waiting); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := wf.DeploymentOutcome(ctx, waiting.DeploymentID); err != nil || got.State != workflows.RunOpen {
+			t.Errorf("a waiting deployment: %+v %v", got, err)
+		}
+		if err := c.TerminateWorkflow(ctx, workflows.DeploymentWorkflowID(waiting.DeploymentID), "", "by the test"); err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[string]workflows.DeploymentOutcome{
+			"d-deployed":   {State: workflows.RunClosed, Status: models.DeployDeployed, URL: liveURL},
+			"d-publish":    {State: workflows.RunClosed, Status: models.DeployCancelled, Reason: workflows.ReasonDeploymentCancelled},
+			"d-terminated": {State: workflows.RunClosed, Status: models.DeployFailed, Reason: workflows.ReasonWorkflowTerminated},
+			"d-never":      {State: workflows.RunMissing},
+		} {
+			if got, err := wf.DeploymentOutcome(ctx, id); err != nil || got != want {
+				t.Errorf("%s: %+v (%v), want %+v", id, got, err, want)
+			}
+		}
+	})
 }

@@ -4,31 +4,64 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/forgeai/platform/internal/config"
+	"github.com/forgeai/platform/internal/deploying"
 	"github.com/forgeai/platform/internal/testdb"
 	"github.com/forgeai/platform/models"
 	"github.com/forgeai/platform/workflows"
 )
 
-type recordingStarter struct {
-	mu      sync.Mutex
-	started []workflows.DeploymentInput
+// fakeTemporal starts deployment workflows and tells how each stands: by
+// deployment id, missing unless set.
+type fakeTemporal struct {
+	mu       sync.Mutex
+	started  []workflows.DeploymentInput
+	outcomes map[string]workflows.DeploymentOutcome
 }
 
-func (r *recordingStarter) StartDeployment(_ context.Context, in workflows.DeploymentInput) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.started = append(r.started, in)
+func (f *fakeTemporal) StartDeployment(_ context.Context, in workflows.DeploymentInput) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.started = append(f.started, in)
 	return nil
+}
+
+func (f *fakeTemporal) CancelDeployment(context.Context, string) error { return nil }
+
+func (f *fakeTemporal) DeploymentOutcome(_ context.Context, id string) (workflows.DeploymentOutcome, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.outcomes[id], nil
+}
+
+func reconciler(store *models.Store, temporal *fakeTemporal) *deploying.Service {
+	return &deploying.Service{Store: store, Workflows: temporal, Outcomes: temporal,
+		Timers: workflows.ApprovalTimers{EscalateAfter: time.Hour, Timeout: 72 * time.Hour},
+		Log:    slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+// newDeployment creates a project named name and a deployment of it.
+func newDeployment(t *testing.T, store *models.Store, owner models.User, tpl models.TemplateItem, name string, needsApproval bool) models.Deployment {
+	t.Helper()
+	p, err := store.CreateProject(t.Context(), models.NewProject{OwnerID: owner.ID, TemplateID: tpl.ID, TemplateVersion: 1, Name: name, Configuration: map[string]any{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := store.CreateDeployment(t.Context(), models.NewDeployment{ProjectID: p.ID, OwnerID: owner.ID, RequestedBy: owner.ID, Kind: models.KindDeploy,
+		NeedsApproval: needsApproval, ApprovalDeadline: time.Now().Add(72 * time.Hour), WorkflowIDFor: workflows.DeploymentWorkflowID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // A deployment whose workflow never started (the API stopped in between) is
 // started by the reconciler, with its approval when it waits for one;
-// finished ones, and one whose workflow already waits, are left alone.
+// finished ones, and one whose workflow runs, are left alone.
 func TestReconcileStartsUnstartedDeployments(t *testing.T) {
 	for _, d := range testdb.Dialects {
 		t.Run(string(d), func(t *testing.T) { reconcileStartsUnstarted(t, testdb.Open(t, d)) })
@@ -38,43 +71,33 @@ func TestReconcileStartsUnstartedDeployments(t *testing.T) {
 func reconcileStartsUnstarted(t *testing.T, store *models.Store) {
 	ctx := context.Background()
 	u, tpl := ownerAndTemplate(t, store)
-	deadline := time.Now().Add(72 * time.Hour)
+	temporal := &fakeTemporal{outcomes: map[string]workflows.DeploymentOutcome{}}
 	stuck := map[string]models.Deployment{}
 	for _, name := range []string{"Queued", "Pending", "Waiting", "Done"} {
-		p, err := store.CreateProject(ctx, models.NewProject{OwnerID: u.ID, TemplateID: tpl.ID, TemplateVersion: 1, Name: name, Configuration: map[string]any{}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, _, err := store.CreateDeployment(ctx, models.NewDeployment{ProjectID: p.ID, OwnerID: u.ID, RequestedBy: u.ID, Kind: models.KindDeploy,
-			NeedsApproval: name == "Pending" || name == "Waiting", ApprovalDeadline: deadline})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if name == "Waiting" { // its workflow runs: it recorded the approval step
+		d := newDeployment(t, store, u, tpl, name, name == "Pending" || name == "Waiting")
+		switch name {
+		case "Waiting": // its workflow runs: it recorded the approval step
 			if _, err := store.StartStep(ctx, d.ID, workflows.StepApproval, models.DeployPendingApproval); err != nil {
 				t.Fatal(err)
 			}
-			continue
-		}
-		if name == "Done" {
+			temporal.outcomes[d.ID] = workflows.DeploymentOutcome{State: workflows.RunOpen}
+		case "Done":
 			if _, err := store.FinishDeployment(ctx, d.ID, models.DeployFailed, "", "boom"); err != nil {
 				t.Fatal(err)
 			}
-			continue
+		default:
+			stuck[d.ID] = d
 		}
-		stuck[d.ID] = d
 	}
-	starter := &recordingStarter{}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	timers := workflows.ApprovalTimers{EscalateAfter: time.Hour, Timeout: 72 * time.Hour}
-	if n, err := reconcileOnce(ctx, store, starter, timers, log, time.Hour); err != nil || n != 0 {
-		t.Fatalf("young deployments were restarted: %d %v", n, err)
+	svc := reconciler(store, temporal)
+	if r, err := reconcileOnce(ctx, svc, time.Hour); err != nil || r != (deploying.EnsureReport{}) {
+		t.Fatalf("young deployments were touched: %+v %v", r, err)
 	}
-	n, err := reconcileOnce(ctx, store, starter, timers, log, -time.Second)
-	if err != nil || n != 2 || len(starter.started) != 2 {
-		t.Fatalf("reconciled %d (%v): %+v", n, err, starter.started)
+	r, err := reconcileOnce(ctx, svc, -time.Second)
+	if err != nil || r.Started != 2 || r.Finished != 0 || len(temporal.started) != 2 {
+		t.Fatalf("reconciled %+v (%v): %+v", r, err, temporal.started)
 	}
-	for _, got := range starter.started {
+	for _, got := range temporal.started {
 		d, ok := stuck[got.DeploymentID]
 		if !ok || got.OwnerID != u.ID || got.ProjectID != d.ProjectID || got.RollbackArtifact != "" {
 			t.Fatalf("started %+v", got)
@@ -94,47 +117,117 @@ func reconcileStartsUnstarted(t *testing.T, store *models.Store) {
 	}
 }
 
+// A deployment left active by a workflow that closed without recording its
+// end (a database outage that outlasted its retries, a terminated workflow)
+// is ended with the workflow's outcome, so its project takes deployments
+// again; one cancelled while live puts the previous release back; one with
+// steps whose workflow is gone is failed with the reason.
+func TestReconcileEndsDeploymentsWhoseWorkflowClosed(t *testing.T) {
+	for _, d := range testdb.Dialects {
+		t.Run(string(d), func(t *testing.T) { reconcileEndsClosed(t, testdb.Open(t, d)) })
+	}
+}
+
+func reconcileEndsClosed(t *testing.T, store *models.Store) {
+	ctx := context.Background()
+	u, tpl := ownerAndTemplate(t, store)
+	temporal := &fakeTemporal{outcomes: map[string]workflows.DeploymentOutcome{}}
+	const url = "http://apps.test/deployed/"
+	type want struct{ status, reason, projectStatus string }
+	cases := map[string]struct {
+		outcome workflows.DeploymentOutcome
+		publish bool // the deployment went live before its workflow closed
+		want    want
+	}{
+		"Deployed": {workflows.DeploymentOutcome{State: workflows.RunClosed, Status: models.DeployDeployed, URL: url}, true,
+			want{models.DeployDeployed, "", models.ProjectDeployed}},
+		"Terminated": {workflows.DeploymentOutcome{State: workflows.RunClosed, Status: models.DeployFailed, Reason: workflows.ReasonWorkflowTerminated}, false,
+			want{models.DeployFailed, workflows.ReasonWorkflowTerminated, models.ProjectError}},
+		"Cancelled live": {workflows.DeploymentOutcome{State: workflows.RunClosed, Status: models.DeployCancelled, Reason: workflows.ReasonDeploymentCancelled}, true,
+			want{models.DeployCancelled, workflows.ReasonDeploymentCancelled, models.ProjectDraft}},
+		"Lost": {workflows.DeploymentOutcome{State: workflows.RunMissing}, false,
+			want{models.DeployFailed, deploying.ReasonWorkflowLost, models.ProjectError}},
+	}
+	ids := map[string]models.Deployment{}
+	for name, tc := range cases {
+		d := newDeployment(t, store, u, tpl, name, false)
+		if _, err := store.StartStep(ctx, d.ID, workflows.StepGenerate, models.DeployGenerating); err != nil {
+			t.Fatal(err)
+		}
+		if tc.publish {
+			if err := store.SetArtifactDigest(ctx, d.ID, "sha256:"+strings.Repeat("a", 64)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.PublishRelease(ctx, d.ID, func(string) string { return url }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		temporal.outcomes[d.ID] = tc.outcome
+		ids[name] = d
+	}
+	r, err := reconcileOnce(ctx, reconciler(store, temporal), -time.Second)
+	if err != nil || r.Finished != len(cases) || r.Started != 0 {
+		t.Fatalf("reconciled %+v (%v)", r, err)
+	}
+	for name, tc := range cases {
+		got, err := store.GetDeployment(ctx, u.ID, ids[name].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != tc.want.status || got.Error != tc.want.reason || (tc.want.status == models.DeployDeployed && got.URL != url) {
+			t.Errorf("%s: deployment %s %q at %q, want %s %q", name, got.Status, got.Error, got.URL, tc.want.status, tc.want.reason)
+		}
+		p, err := store.GetProject(ctx, u.ID, got.ProjectID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := p.LiveDeploymentID != nil && *p.LiveDeploymentID == got.ID
+		if p.Status != tc.want.projectStatus || live != (tc.want.status == models.DeployDeployed) {
+			t.Errorf("%s: project %s, the deployment live: %v", name, p.Status, live)
+		}
+		if _, _, err := store.CreateDeployment(ctx, models.NewDeployment{ProjectID: p.ID, OwnerID: u.ID, RequestedBy: u.ID, Kind: models.KindDeploy,
+			WorkflowIDFor: workflows.DeploymentWorkflowID}); err != nil {
+			t.Errorf("%s: the project still refuses a deployment: %v", name, err)
+		}
+	}
+}
+
 // A deployment pending approval without an approval (left by an older
 // version that stored the approval separately) is failed, never started:
 // its workflow would skip the approval gate, and it would block its project.
 func TestReconcileFailsADeploymentWithoutItsApproval(t *testing.T) {
-	store := testdb.Open(t, config.Postgres)
-	ctx := context.Background()
-	u, tpl := ownerAndTemplate(t, store)
-	p, err := store.CreateProject(ctx, models.NewProject{OwnerID: u.ID, TemplateID: tpl.ID, TemplateVersion: 1, Name: "Orphan", Configuration: map[string]any{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, _, err := store.CreateDeployment(ctx, models.NewDeployment{ProjectID: p.ID, OwnerID: u.ID, RequestedBy: u.ID, Kind: models.KindDeploy,
-		NeedsApproval: true, ApprovalDeadline: time.Now().Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.SQL()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `UPDATE deployments SET approval_id = NULL WHERE id = $1`, d.ID); err != nil {
-		t.Fatal(err)
-	}
-	starter := &recordingStarter{}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if n, err := reconcileOnce(ctx, store, starter, workflows.ApprovalTimers{}, log, -time.Second); err != nil || n != 0 || len(starter.started) != 0 {
-		t.Fatalf("reconciled %d (%v): %+v", n, err, starter.started)
-	}
-	got, err := store.GetDeployment(ctx, u.ID, d.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Status != models.DeployFailed || got.Error != models.ReasonApprovalLost {
-		t.Fatalf("deployment %s %q", got.Status, got.Error)
-	}
-	project, err := store.GetProject(ctx, u.ID, p.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if project.Status == models.ProjectDeploying {
-		t.Fatal("the project is still deploying")
+	for _, dialect := range testdb.Dialects {
+		t.Run(string(dialect), func(t *testing.T) {
+			store := testdb.Open(t, dialect)
+			ctx := context.Background()
+			u, tpl := ownerAndTemplate(t, store)
+			d := newDeployment(t, store, u, tpl, "Orphan", true)
+			db, err := store.SQL()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ExecContext(ctx, `UPDATE deployments SET approval_id = NULL WHERE id = $1`, d.ID); err != nil {
+				t.Fatal(err)
+			}
+			temporal := &fakeTemporal{}
+			if r, err := reconcileOnce(ctx, reconciler(store, temporal), -time.Second); err != nil || r.Started != 0 || r.Finished != 1 || len(temporal.started) != 0 {
+				t.Fatalf("reconciled %+v (%v): %+v", r, err, temporal.started)
+			}
+			got, err := store.GetDeployment(ctx, u.ID, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != models.DeployFailed || got.Error != models.ReasonApprovalLost {
+				t.Fatalf("deployment %s %q", got.Status, got.Error)
+			}
+			project, err := store.GetProject(ctx, u.ID, d.ProjectID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if project.Status == models.ProjectDeploying {
+				t.Fatal("the project is still deploying")
+			}
+		})
 	}
 }
 

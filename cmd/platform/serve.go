@@ -19,6 +19,7 @@ import (
 	"github.com/forgeai/platform/internal/artifacts"
 	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/internal/config"
+	"github.com/forgeai/platform/internal/deploying"
 	"github.com/forgeai/platform/models"
 	"github.com/forgeai/platform/workflows"
 )
@@ -53,8 +54,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	defer stopStreams()
 	hub := startEvents(streamCtx, cfg, store, log)
 	wf := workflows.NewClient(tc)
-	timers := workflows.ApprovalTimers{EscalateAfter: cfg.ApprovalEscalateAfter, Timeout: cfg.ApprovalTimeout}
-	go reconcileDeployments(streamCtx, store, wf, timers, log, 30*time.Second, time.Minute)
+	deployments := &deploying.Service{Store: store, Workflows: wf, Outcomes: wf, Log: log,
+		Timers: workflows.ApprovalTimers{EscalateAfter: cfg.ApprovalEscalateAfter, Timeout: cfg.ApprovalTimeout}}
+	go reconcileDeployments(streamCtx, deployments, log, cfg.ReconcileInterval, cfg.ReconcileAfter)
 	go reconcileApprovals(streamCtx, store, wf, cfg.ApprovalEscalateAfter, log, 30*time.Second, time.Minute)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

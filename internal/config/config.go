@@ -58,6 +58,10 @@ type Config struct {
 	// ApprovalEscalateAfter widens an approval to admins; ApprovalTimeout expires it.
 	ApprovalEscalateAfter time.Duration `env:"APPROVAL_ESCALATE_AFTER" envDefault:"24h"`
 	ApprovalTimeout       time.Duration `env:"APPROVAL_TIMEOUT" envDefault:"72h"`
+	// ReconcileInterval is how often each API instance compares the
+	// deployments left in flight for ReconcileAfter with their workflows.
+	ReconcileInterval time.Duration `env:"RECONCILE_INTERVAL" envDefault:"30s"`
+	ReconcileAfter    time.Duration `env:"RECONCILE_AFTER" envDefault:"1m"`
 	// OnboardingReminderAfter is the inactivity after which onboarding reminds the user.
 	OnboardingReminderAfter time.Duration `env:"ONBOARDING_REMINDER_AFTER" envDefault:"24h"`
 	// WorkerMetricsAddr, when set, serves the worker's /metrics (AI calls, Go runtime).
@@ -200,6 +204,9 @@ func (c Config) Validate() error {
 	}
 	if c.ApprovalTimeout < time.Minute || c.ApprovalEscalateAfter < 0 {
 		bad("APPROVAL_TIMEOUT/APPROVAL_ESCALATE_AFTER", "the timeout must be at least 1m and the escalation delay not negative")
+	}
+	if c.ReconcileInterval <= 0 || c.ReconcileAfter <= 0 {
+		bad("RECONCILE_INTERVAL/RECONCILE_AFTER", "must be positive, got %s and %s", c.ReconcileInterval, c.ReconcileAfter)
 	}
 	if c.ChatPerMinute < 1 {
 		bad("CHAT_RATE_PER_MINUTE", "must be at least 1, got %d", c.ChatPerMinute)
