@@ -78,7 +78,7 @@ func toAPIError(err error) *Error {
 		return unauthorized("invalid or expired token")
 	case errors.Is(err, workflows.ErrWorkerUnavailable):
 		return &Error{Status: fiber.StatusServiceUnavailable, Code: "worker_unavailable",
-			Message: "no workflow worker answered in time (the platform's workers may be down); nothing was changed, try again later"}
+			Message: "no workflow worker answered in time (the platform's workers may be down); the request may still take effect once one is back, so check before you send it again"}
 	case errors.Is(err, workflows.ErrOnboardingComplete):
 		return &Error{Status: fiber.StatusConflict, Code: "onboarding_complete", Message: workflows.MsgOnboardingComplete}
 	case errors.As(err, &fe):

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os/exec"
@@ -261,4 +262,70 @@ func TestTemplateSubmissionIsPublishedOnlyAfterApproval(t *testing.T) {
 	if len(gallery) != 1 || gallery[0].Slug != "clinic-board" {
 		t.Fatalf("gallery after approval: %+v", gallery)
 	}
+}
+
+// TestCancellingADeploymentCancelsItsApproval: a business user's deployment
+// waits for approval and is cancelled; its approval resolves as cancelled,
+// for the requester and for approvers (who can no longer decide), with an
+// event on its stream and the ApprovalStatus search attribute.
+func TestCancellingADeploymentCancelsItsApproval(t *testing.T) {
+	s := newStack(t)
+	s.worker("platform,deploy")
+	admin := s.login("admin@example.com")
+	biz := s.login("biz@example.com")
+	projectID := biz.project("Cancel Approval", "order-tracking", nil)
+	var d struct {
+		ID, Status string
+		ApprovalID *string
+	}
+	biz.call("POST", "/api/projects/"+projectID+"/deployments", nil, 202, &d)
+	if d.Status != "pending_approval" || d.ApprovalID == nil {
+		t.Fatalf("deployment %+v", d)
+	}
+	id := *d.ApprovalID
+	waitApprovalOpen(t, admin, id)
+	biz.call("POST", "/api/deployments/"+d.ID+"/cancel", nil, 202, nil)
+	biz.waitStatus(d.ID, 30*time.Second, "cancelled")
+
+	for _, c := range []*apiClient{biz, admin} {
+		if a := c.waitApproval(id, "cancelled"); a.Reason == "" {
+			t.Fatalf("cancelled approval without a reason: %+v", a)
+		}
+	}
+	var decidable []approval
+	admin.call("GET", "/api/approvals?mine=decidable", nil, 200, &decidable)
+	if len(decidable) != 0 {
+		t.Fatalf("a cancelled approval is still decidable: %+v", decidable)
+	}
+	if e := admin.callError("POST", "/api/approvals/"+id+"/approve", map[string]string{}, 409); !strings.Contains(e.Message, "cancelled") {
+		t.Fatalf("deciding a cancelled approval: %+v", e)
+	}
+	if body := readStream(biz, "approval:"+id); !strings.Contains(body, `"status":"cancelled"`) || !strings.Contains(body, "approval.resolved") {
+		t.Fatalf("approval stream lacks the cancellation:\n%s", body)
+	}
+	query := fmt.Sprintf("WorkflowId = 'approval-%s' AND ApprovalStatus = 'cancelled'", id)
+	deadline := time.Now().Add(10 * time.Second)
+	for countWorkflows(t, s, query) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no workflow matches %s", query)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	recordHistory(t, s.temporal.Address(), "approval-"+id, "approval_cancelled")
+}
+
+// readStream returns what the stream's Server-Sent Events replay within a moment.
+func readStream(c *apiClient, stream string) string {
+	c.t.Helper()
+	req, _ := http.NewRequest("GET", c.base+"/api/events?stream="+stream+"&after=0", nil)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		c.t.Fatalf("read %s: %v", stream, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body) // ends when the context does
+	return string(body)
 }
