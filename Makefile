@@ -30,7 +30,7 @@ migrate: build
 
 ## record-histories: re-record workflows/testdata from real end-to-end runs (for the replay test)
 record-histories: bin/temporal
-	RECORD_HISTORIES=1 $(GO) test -count=1 -run 'TestDeployRollbackAndCancelEndToEnd|TestBusinessUserDeploymentWaitsForApproval|TestOnboardingThroughTheAPI' ./e2e/
+	RECORD_HISTORIES=1 $(GO) test -count=1 -run 'TestDeployRollbackAndCancelEndToEnd|TestBusinessUserDeploymentWaitsForApproval|TestOnboardingThroughTheAPI|TestRoleChangeApprovalThroughAPIAndCLI|TestCancellingADeploymentCancelsItsApproval' ./e2e/
 
 # The official Temporal CLI, built from source once and cached in bin/ (about 4 minutes cold).
 # It has its own module graph and is deliberately not in go.mod.

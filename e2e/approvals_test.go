@@ -90,6 +90,7 @@ func TestRoleChangeApprovalThroughAPIAndCLI(t *testing.T) {
 		t.Fatalf("approval: %+v", done)
 	}
 	dana.waitRole("technical_user")
+	recordHistory(t, s.temporal.Address(), "approval-"+req.ID, "approval_role_approved")
 
 	var second approval
 	dana.call("POST", "/api/user/role-requests", map[string]string{"role": "admin", "reason": "to help"}, 202, &second)
