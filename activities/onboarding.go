@@ -8,8 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/forgeai/platform/catalog"
 	"github.com/forgeai/platform/internal/ai"
-
 	"github.com/forgeai/platform/models"
 )
 
@@ -132,9 +132,9 @@ func (o *Onboarding) Recommend(ctx context.Context, in RecommendInput) ([]Recomm
 	if err != nil {
 		return nil, fmt.Errorf("list templates: %w", err)
 	}
-	rank := map[string]int{"low": 0, "medium": 1, "high": 2}
+	rank := func(t models.TemplateItem) int { return slices.Index(catalog.Complexities(), t.Complexity) } // simplest first
 	sort.SliceStable(items, func(i, j int) bool {
-		ri, rj := rank[items[i].Complexity], rank[items[j].Complexity]
+		ri, rj := rank(items[i]), rank(items[j])
 		if in.Role == models.RoleTechnicalUser {
 			ri, rj = -ri, -rj
 		}
@@ -170,7 +170,7 @@ func article(word string) string {
 // with a short why, as JSON; any answer it cannot use falls back to the
 // built-in ranking, so onboarding never stalls on the model.
 func (o *Onboarding) askProvider(ctx context.Context, in RecommendInput, items []models.TemplateItem) []Recommendation {
-	if o.Provider == nil || o.Provider.Name() == "offline" || len(items) == 0 {
+	if o.Provider == nil || o.Provider.Name() == ai.NewOffline().Name() || len(items) == 0 {
 		return nil
 	}
 	var list strings.Builder
