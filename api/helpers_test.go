@@ -79,6 +79,7 @@ type options struct {
 	// taskQueues reports queues without workers; workerCheckEvery caches it.
 	taskQueues       api.TaskQueues
 	workerCheckEvery time.Duration
+	onboarding       api.Onboarding
 }
 
 func newHarness(t *testing.T, d config.Dialect, o options) *harness {
@@ -101,7 +102,7 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 	hub := events.NewHub(ctx, store, 0, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	store.SetNotifier(hub)
 	app := api.New(api.Options{
-		Workflows: wf, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx, AI: o.provider, ChatPerMinute: o.chatLimit,
+		Workflows: wf, Onboarding: o.onboarding, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx, AI: o.provider, ChatPerMinute: o.chatLimit,
 		TaskQueues: o.taskQueues, WorkerCheckEvery: o.workerCheckEvery,
 		Limits: api.StreamLimits{ConnectionsPerUser: 3, SubscriptionsPerConn: 2, AllowedOrigins: []string{"https://app.example.com"}},
 		Store:  store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
