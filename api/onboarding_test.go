@@ -22,7 +22,9 @@ type fakeOnboarding struct {
 	steps atomic.Int32
 }
 
-func (f *fakeOnboarding) StartOnboarding(context.Context, workflows.OnboardingInput) error { return nil }
+func (f *fakeOnboarding) StartOnboarding(context.Context, workflows.OnboardingInput) error {
+	return nil
+}
 
 func (f *fakeOnboarding) Step(context.Context, workflows.OnboardingInput, workflows.StepRequest) (activities.OnboardingState, error) {
 	f.steps.Add(1)
