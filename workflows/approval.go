@@ -23,10 +23,9 @@ const (
 	QueryState           = "state"
 )
 
-// Approval statuses as the deployment workflow reads them from its child;
-// they are the statuses of models.
+// Outcomes the deployment workflow reads from its approval child; they are
+// the statuses of models.
 const (
-	ApprovalPending  = models.ApprovalPending
 	ApprovalApproved = models.ApprovalApproved
 	ApprovalExpired  = models.ApprovalExpired
 )
