@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -79,8 +81,13 @@ func (s *Server) authenticate(c *fiber.Ctx, token string) error {
 		return unauthorized("invalid or expired token")
 	}
 	u, err := s.store.GetUser(c.UserContext(), userID)
-	if err != nil {
+	if errors.Is(err, models.ErrNotFound) {
 		return unauthorized("invalid or expired token")
+	}
+	if err != nil {
+		// A database that cannot answer says nothing about the token: a
+		// 401 here would sign a browser out during a failover.
+		return fmt.Errorf("load the signed-in user: %w", err)
 	}
 	c.Locals(keyUser, u)
 	return nil

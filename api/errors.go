@@ -72,6 +72,8 @@ func toAPIError(err error) *Error {
 		return apiErr
 	case errors.Is(err, models.ErrNotFound):
 		return &Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "not found"}
+	case errors.Is(err, models.ErrUnavailable):
+		return &Error{Status: fiber.StatusServiceUnavailable, Code: "unavailable", Message: "the database is unavailable for a moment; try again"}
 	case errors.Is(err, models.ErrConflict):
 		return &Error{Status: fiber.StatusConflict, Code: "conflict", Message: "conflicts with an existing object"}
 	case errors.Is(err, auth.ErrInvalidToken):

@@ -177,8 +177,12 @@ func (s *Server) wsAuthenticate(conn *websocket.Conn) (models.User, int, error) 
 		return models.User{}, closeUnauthorized, errors.New("invalid or expired token")
 	}
 	u, err := s.store.GetUser(s.ctx, id)
-	if err != nil {
+	if errors.Is(err, models.ErrNotFound) {
 		return models.User{}, closeUnauthorized, errors.New("invalid or expired token")
+	}
+	if err != nil {
+		// Not the token's fault: the client should come back, not sign in again.
+		return models.User{}, websocket.CloseTryAgainLater, errors.New("the platform cannot check your session right now; try again")
 	}
 	return u, 0, nil
 }

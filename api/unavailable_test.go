@@ -1,0 +1,46 @@
+package api_test
+
+import (
+	"database/sql"
+	"os"
+	"testing"
+
+	"github.com/forgeai/platform/internal/config"
+	"github.com/forgeai/platform/internal/testdb"
+)
+
+// TestDatabaseOutageIsNotASignOut: when Postgres drops the API's session
+// (a failover, an administrator ending sessions), a signed-in request
+// answers 503 unavailable, so the client tries again; before, the failed
+// user lookup answered 401 and a browser would have signed the user out.
+func TestDatabaseOutageIsNotASignOut(t *testing.T) {
+	h := newHarness(t, config.Postgres, options{devMode: true})
+	token, _, _ := h.login("outage@example.com")
+	pool, err := h.store.SQL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool.SetMaxOpenConns(1) // one session, so the test knows which one to end
+	var pid int
+	if err := pool.QueryRowContext(t.Context(), `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		base = testdb.DefaultPostgresURL
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	if _, err := admin.ExecContext(t.Context(), `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		t.Fatal(err)
+	}
+
+	r := h.do("GET", "/api/user/profile", token, nil)
+	if r.Status != 503 || r.env(t).Error == nil || r.env(t).Error.Code != "unavailable" {
+		t.Fatalf("profile on a dropped session: %d %s, want 503 unavailable", r.Status, r.Body)
+	}
+	h.do("GET", "/api/user/profile", token, nil).expect(t, 200)
+}

@@ -1,0 +1,53 @@
+package models_test
+
+import (
+	"database/sql"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/forgeai/platform/internal/config"
+	"github.com/forgeai/platform/internal/testdb"
+	"github.com/forgeai/platform/models"
+)
+
+// TestLostConnectionIsUnavailableNotNotFound: when Postgres ends the
+// store's session (a failover, an administrator), the store says
+// ErrUnavailable (the API answers 503, try again), never ErrNotFound (which
+// the API turns into a 404 or, for the signed-in user, a 401 that signs a
+// browser out); the next call works on a new session.
+func TestLostConnectionIsUnavailableNotNotFound(t *testing.T) {
+	s := testdb.Open(t, config.Postgres)
+	u := newUser(t, s, "failover@example.com")
+	pool, err := s.SQL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool.SetMaxOpenConns(1) // one session, so the test knows which one to end
+	var pid int
+	if err := pool.QueryRowContext(t.Context(), `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		base = testdb.DefaultPostgresURL
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	var ended bool
+	if err := admin.QueryRowContext(t.Context(), `SELECT pg_terminate_backend($1)`, pid).Scan(&ended); err != nil || !ended {
+		t.Fatalf("terminate backend %d: %v (%v)", pid, ended, err)
+	}
+
+	_, err = s.GetUser(t.Context(), u.ID)
+	if !errors.Is(err, models.ErrUnavailable) || errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("GetUser on an ended session: err = %v, want ErrUnavailable", err)
+	}
+	got, err := s.GetUser(t.Context(), u.ID)
+	if err != nil || got.ID != u.ID {
+		t.Fatalf("GetUser after reconnecting: %v, %v", got.ID, err)
+	}
+}
