@@ -43,10 +43,18 @@ func (w *Client) bounded(ctx context.Context, update func(context.Context) error
 	uctx, cancel := context.WithTimeout(ctx, w.UpdateTimeout)
 	defer cancel()
 	err := update(uctx)
-	if err != nil && ctx.Err() == nil && errors.Is(uctx.Err(), context.DeadlineExceeded) {
+	if err != nil && ctx.Err() == nil && (uctx.Err() != nil || timedOut(err)) {
 		return fmt.Errorf("%w (within %s): %w", ErrWorkerUnavailable, w.UpdateTimeout, err)
 	}
 	return err
+}
+
+// timedOut reports an update that ran out of time; the server may answer
+// so a moment before the client's own deadline fires.
+func timedOut(err error) bool {
+	var updateTimeout *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	var deadline *serviceerror.DeadlineExceeded
+	return errors.As(err, &updateTimeout) || errors.As(err, &deadline) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // StartDeployment starts DeploymentWorkflow under the deployment's
