@@ -5,7 +5,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 TEST_TIMEOUT ?= 30m
 
-.PHONY: dev test bench build vet lint migrate clean record-histories
+.PHONY: dev test bench chaos build vet lint migrate clean record-histories
 
 ## dev: run api + worker + apps host + Temporal dev server (with UI) on SQLite under data/
 dev: build bin/temporal
@@ -19,6 +19,11 @@ test: bin/temporal
 ## bench: load-test GET /api/templates and GET /api/projects against Postgres; prints figures
 bench: build
 	$(GO) run ./cmd/bench -platform ./bin/platform
+
+## chaos: the fault matrix (e2e/faults_test.go) for FAULT_ROUNDS rounds; `make test` runs one
+FAULT_ROUNDS ?= 5
+chaos: bin/temporal
+	FAULT_ROUNDS=$(FAULT_ROUNDS) $(GO) test -count=1 -timeout 60m -run TestFaultMatrix -v ./e2e/
 
 ## build: the platform binary (static, no cgo)
 build:

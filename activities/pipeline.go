@@ -37,6 +37,7 @@ type GenerateOutput struct {
 // template scaffold and the project's configuration, and stores them in the
 // artifact store. Idempotent: a deployment that has a source digest keeps it.
 func (a *Deployment) GenerateSource(ctx context.Context, in GenerateInput) (GenerateOutput, error) {
+	faultPoint(ctx, in.DeploymentID)
 	d, err := a.Store.DeploymentByID(ctx, in.DeploymentID)
 	if err != nil {
 		return GenerateOutput{}, storeError("load deployment", err)
@@ -142,6 +143,7 @@ type BuildOutput struct {
 // work it was waiting for to finish unobserved (storing a content-addressed
 // artifact twice is harmless). Idempotent: the same source gives the same digest.
 func (a *Deployment) Build(ctx context.Context, in BuildInput) (BuildOutput, error) {
+	faultPoint(ctx, in.DeploymentID)
 	stop := heartbeatEvery(ctx, 2*time.Second, "building")
 	defer stop()
 	type built struct {
@@ -212,6 +214,7 @@ type PublishOutput struct {
 // waits for it to end before restoring the previous release); a deployment
 // that already finished is refused for good, never published.
 func (a *Deployment) Publish(ctx context.Context, in PublishInput) (PublishOutput, error) {
+	faultPoint(ctx, in.DeploymentID)
 	stop := heartbeatEvery(ctx, 2*time.Second, "publishing")
 	defer stop()
 	base := strings.TrimRight(a.AppsBaseURL, "/")
@@ -223,6 +226,7 @@ func (a *Deployment) Publish(ctx context.Context, in PublishInput) (PublishOutpu
 	if err != nil {
 		return PublishOutput{}, storeError("publish", err)
 	}
+	faultPointAt(ctx, faultLive, in.DeploymentID)
 	out := PublishOutput{URL: pub.URL, PreviewURL: base + "/_d/" + in.DeploymentID + "/", Slug: pub.Slug}
 	if pub.PreviousDeploymentID != nil {
 		out.PreviousDeploymentID = *pub.PreviousDeploymentID
@@ -243,6 +247,7 @@ type VerifyInput struct {
 // The other files are served from the same content-addressed artifact, so
 // one request proves the release moved and is served intact.
 func (a *Deployment) Verify(ctx context.Context, in VerifyInput) error {
+	faultPoint(ctx, in.DeploymentID)
 	slug := in.Slug
 	if slug == "" {
 		d, err := a.Store.DeploymentByID(ctx, in.DeploymentID)

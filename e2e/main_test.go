@@ -100,8 +100,14 @@ func start(t *testing.T, env []string, args ...string) *proc {
 // startIn runs a platform subcommand with dir as its working directory.
 func startIn(t *testing.T, dir string, env []string, args ...string) *proc {
 	t.Helper()
+	return startBin(t, platformBin, dir, env, args...)
+}
+
+// startBin runs a subcommand of the given platform binary.
+func startBin(t *testing.T, bin, dir string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{t: t, done: make(chan error, 1)}
-	p.cmd = exec.Command(platformBin, args...)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Dir = dir
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout = lockedWriter{&p.mu, &p.stdout}

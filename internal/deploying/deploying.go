@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/forgeai/platform/internal/auth"
+	"github.com/forgeai/platform/internal/faults"
 	"github.com/forgeai/platform/models"
 	"github.com/forgeai/platform/workflows"
 )
@@ -52,10 +53,7 @@ type Service struct {
 	// CheckConfiguration, when set, refuses a project whose configuration no
 	// longer validates against its template; its error is returned as is.
 	CheckConfiguration func(t models.Template, configuration map[string]any) error
-	// BeforeStart, when set, runs between storing a deployment and starting
-	// its workflow (a test's fault point).
-	BeforeStart func()
-	Log         *slog.Logger
+	Log                *slog.Logger
 }
 
 // Requester is who asks: the owner of the project, with their role.
@@ -179,9 +177,7 @@ func (s *Service) Cancel(ctx context.Context, ownerID, deploymentID string) (mod
 // should its workflow have started after all, it can never go live (a
 // finished deployment is not published).
 func (s *Service) start(ctx context.Context, d models.Deployment, ownerID string) error {
-	if s.BeforeStart != nil {
-		s.BeforeStart()
-	}
+	faults.Kill(faults.APIAfterInsert) // the fault matrix dies here: the reconciler must recover
 	if d.WithoutItsApproval() {
 		if _, err := s.Store.FinishDeployment(ctx, d.ID, models.DeployFailed, "", models.ReasonApprovalLost); err != nil {
 			return err
