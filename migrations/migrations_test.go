@@ -13,6 +13,7 @@ import (
 	"github.com/forgeai/platform/internal/testdb"
 	"github.com/forgeai/platform/migrations"
 	"github.com/forgeai/platform/models"
+	"github.com/forgeai/platform/workflows"
 )
 
 // openDB opens a pool on a fresh, empty database of the dialect.
@@ -25,7 +26,7 @@ func openDB(t *testing.T, d config.Dialect) *sql.DB {
 func openURL(t *testing.T, url string) *sql.DB {
 	t.Helper()
 	cfg := config.DB{URL: url, MaxOpenConns: 10, MaxIdleConns: 5, ConnMaxLifetime: time.Minute}
-	store, err := models.Open(t.Context(), cfg)
+	store, err := models.Open(t.Context(), cfg, workflows.IDs)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

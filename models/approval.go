@@ -82,19 +82,16 @@ const (
 	NoticeTemplatePublished = "template_published"
 )
 
-// ApprovalWorkflowID is the deterministic Temporal workflow id of an approval.
-func ApprovalWorkflowID(approvalID string) string { return "approval-" + approvalID }
-
-// CreateApproval stores a pending approval; its workflow id is approval-<id>.
+// CreateApproval stores a pending approval with its workflow's id.
 // An approval that comes with its id (chosen by a workflow, so that a retried
 // activity asks with the same one) is inserted once: asking again returns
 // the stored approval.
 func (s *Store) CreateApproval(ctx context.Context, a Approval) (Approval, error) {
 	if a.ID == "" {
-		a = newApproval(a)
+		a = s.newApproval(a)
 		return a, translate("create approval", s.db.WithContext(ctx).Create(&a).Error)
 	}
-	a = newApproval(a)
+	a = s.newApproval(a)
 	db := s.db.WithContext(ctx)
 	if err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).Create(&a).Error; err != nil {
 		return Approval{}, translate("create approval", err)
@@ -110,12 +107,12 @@ func (s *Store) CreateApproval(ctx context.Context, a Approval) (Approval, error
 }
 
 // newApproval fills in what every new request has: an id (unless it comes
-// with one), the workflow id approval-<id>, status pending, no decisions yet.
-func newApproval(a Approval) Approval {
+// with one), its workflow's id, status pending, no decisions yet.
+func (s *Store) newApproval(a Approval) Approval {
 	if a.ID == "" {
 		a.ID = newID()
 	}
-	a.WorkflowID = ApprovalWorkflowID(a.ID)
+	a.WorkflowID = s.ids.Approval(a.ID)
 	a.Status = ApprovalPending
 	a.Decisions, a.Ignored = NewJSON(json.RawMessage("[]")), NewJSON(json.RawMessage("[]"))
 	if a.EligibleUsers.V == nil {
@@ -126,8 +123,8 @@ func newApproval(a Approval) Approval {
 
 // newDeploymentApproval is the request a deployment waits for: one approval
 // by a technical user or an admin before the deadline.
-func newDeploymentApproval(d Deployment, deadline time.Time) Approval {
-	return newApproval(Approval{
+func (s *Store) newDeploymentApproval(d Deployment, deadline time.Time) Approval {
+	return s.newApproval(Approval{
 		Type: ApprovalTypeDeployment, SubjectID: d.ID, RequesterID: d.RequestedBy,
 		EligibleRoles: NewJSON([]string{RoleTechnicalUser, RoleAdmin}), Required: 1,
 		Payload:  NewJSON(map[string]any{"projectId": d.ProjectID, "deploymentId": d.ID}),

@@ -26,6 +26,7 @@ type Store struct {
 	notifier Notifier    // in-process wake-ups (this process's hub)
 	pg       *pgNotifier // Postgres: wake-ups for other processes, after commit
 	log      atomic.Pointer[slog.Logger]
+	ids      WorkflowIDs
 }
 
 // SetLogger sets where the store reports background trouble (slog.Default
@@ -39,8 +40,12 @@ func (s *Store) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// Open connects to the database with a sized pool and checks it answers.
-func Open(ctx context.Context, cfg config.DB) (*Store, error) {
+// Open connects to the database with a sized pool and checks it answers;
+// ids names the workflows of the deployments and approvals it creates.
+func Open(ctx context.Context, cfg config.DB, ids WorkflowIDs) (*Store, error) {
+	if err := ids.check(); err != nil {
+		return nil, err
+	}
 	dialect, dsn, err := cfg.Database()
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -75,7 +80,7 @@ func Open(ctx context.Context, cfg config.DB) (*Store, error) {
 	sqlDB.SetMaxIdleConns(maxIdle)
 	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	sqlDB.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
-	s := &Store{db: db, dialect: dialect}
+	s := &Store{db: db, dialect: dialect, ids: ids}
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err

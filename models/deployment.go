@@ -101,9 +101,6 @@ type NewDeployment struct {
 	// ApprovalDeadline) created in the same transaction.
 	NeedsApproval    bool
 	ApprovalDeadline time.Time
-	// WorkflowIDFor names the deployment's workflow from its id (the
-	// workflows package builds every workflow id; the store stores it).
-	WorkflowIDFor func(deploymentID string) string
 }
 
 // CreateDeployment inserts a queued deployment with the project's next
@@ -112,9 +109,6 @@ type NewDeployment struct {
 // returns that deployment and created=false. A project with a deployment in
 // flight answers *ActiveDeploymentError.
 func (s *Store) CreateDeployment(ctx context.Context, in NewDeployment) (d Deployment, created bool, err error) {
-	if in.WorkflowIDFor == nil {
-		return Deployment{}, false, errors.New("create deployment: a deployment needs WorkflowIDFor to name its workflow")
-	}
 	err = s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 		var p Project
 		if err := lockRow(tx, s.dialect).Where("id = ? AND owner_id = ?", in.ProjectID, in.OwnerID).Take(&p).Error; err != nil {
@@ -147,7 +141,7 @@ func (s *Store) CreateDeployment(ctx context.Context, in NewDeployment) (d Deplo
 			ID: newID(), ProjectID: in.ProjectID, Seq: p.DeploySeq, RequestedBy: in.RequestedBy, Kind: in.Kind,
 			Status: DeployQueued, Steps: NewJSON([]Step{}), SourceDigest: in.SourceDigest, ArtifactDigest: in.ArtifactDigest,
 		}
-		d.WorkflowID = in.WorkflowIDFor(d.ID)
+		d.WorkflowID = s.ids.Deployment(d.ID)
 		if in.IdempotencyKey != "" {
 			d.IdempotencyKey = &in.IdempotencyKey
 		}
@@ -158,7 +152,7 @@ func (s *Store) CreateDeployment(ctx context.Context, in NewDeployment) (d Deplo
 			if in.ApprovalDeadline.IsZero() {
 				return errors.New("a deployment that needs approval needs an approval deadline")
 			}
-			a := newDeploymentApproval(d, in.ApprovalDeadline)
+			a := s.newDeploymentApproval(d, in.ApprovalDeadline)
 			if err := tx.Create(&a).Error; err != nil {
 				return err
 			}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/forgeai/platform/models"
-	"github.com/forgeai/platform/workflows"
 )
 
 // A deployment that needs approval is stored together with its approval
@@ -17,7 +16,7 @@ func TestDeploymentNeedingApprovalComesWithItsApproval(t *testing.T) {
 		p := createProject(t, s, owner, templateBySlug(t, s, "order-tracking"), "Orders")
 		deadline := time.Now().Add(72 * time.Hour).Truncate(time.Second)
 		req := models.NewDeployment{ProjectID: p.ID, OwnerID: owner.ID, RequestedBy: owner.ID, Kind: models.KindDeploy,
-			IdempotencyKey: "k1", NeedsApproval: true, ApprovalDeadline: deadline, WorkflowIDFor: workflows.DeploymentWorkflowID}
+			IdempotencyKey: "k1", NeedsApproval: true, ApprovalDeadline: deadline}
 		d, created, err := s.CreateDeployment(t.Context(), req)
 		if err != nil || !created {
 			t.Fatalf("create: %v %v", created, err)
@@ -53,7 +52,7 @@ func TestDeploymentNeedingApprovalNeedsADeadline(t *testing.T) {
 		owner := newUser(t, s, "business@example.com")
 		p := createProject(t, s, owner, templateBySlug(t, s, "order-tracking"), "Orders")
 		if _, _, err := s.CreateDeployment(t.Context(), models.NewDeployment{ProjectID: p.ID, OwnerID: owner.ID, RequestedBy: owner.ID,
-			Kind: models.KindDeploy, NeedsApproval: true, WorkflowIDFor: workflows.DeploymentWorkflowID}); err == nil {
+			Kind: models.KindDeploy, NeedsApproval: true}); err == nil {
 			t.Fatal("created a deployment whose approval never expires")
 		}
 		list, _, err := s.ListDeployments(t.Context(), owner.ID, p.ID, models.Page{Number: 1, Size: 10})

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/forgeai/platform/models"
-	"github.com/forgeai/platform/workflows"
 )
 
 func liveURL(slug string) string { return "http://apps.test/" + slug + "/" }
@@ -23,8 +22,7 @@ func built(t *testing.T, s *models.Store, owner models.User, name string) models
 // nextBuilt is a new deployment of the project, with an artifact to publish.
 func nextBuilt(t *testing.T, s *models.Store, owner models.User, projectID string) models.Deployment {
 	t.Helper()
-	d, _, err := s.CreateDeployment(t.Context(), models.NewDeployment{ProjectID: projectID, OwnerID: owner.ID, RequestedBy: owner.ID, Kind: models.KindDeploy,
-		WorkflowIDFor: workflows.DeploymentWorkflowID})
+	d, _, err := s.CreateDeployment(t.Context(), models.NewDeployment{ProjectID: projectID, OwnerID: owner.ID, RequestedBy: owner.ID, Kind: models.KindDeploy})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,15 +7,13 @@ import (
 	"testing"
 
 	"github.com/forgeai/platform/models"
-	"github.com/forgeai/platform/workflows"
 )
 
 func newDeployment(t *testing.T, s *models.Store) models.Deployment {
 	t.Helper()
 	owner := newUser(t, s, "deployer@example.com")
 	p := createProject(t, s, owner, templateBySlug(t, s, "order-tracking"), "Orders")
-	d, _, err := s.CreateDeployment(t.Context(), models.NewDeployment{ProjectID: p.ID, OwnerID: owner.ID, RequestedBy: owner.ID, Kind: models.KindDeploy,
-		WorkflowIDFor: workflows.DeploymentWorkflowID})
+	d, _, err := s.CreateDeployment(t.Context(), models.NewDeployment{ProjectID: p.ID, OwnerID: owner.ID, RequestedBy: owner.ID, Kind: models.KindDeploy})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/forgeai/platform/models"
-	"github.com/forgeai/platform/workflows"
 )
 
 func TestCreateProject(t *testing.T) {
@@ -237,7 +236,7 @@ func TestDeleteProject(t *testing.T) {
 		// Not while a deployment is in flight: its workflow would go on
 		// against a project that is gone.
 		busy := createProject(t, s, owner, tpl, "Busy")
-		d, _, err := s.CreateDeployment(t.Context(), models.NewDeployment{ProjectID: busy.ID, OwnerID: owner.ID, RequestedBy: owner.ID, Kind: models.KindDeploy, WorkflowIDFor: workflows.DeploymentWorkflowID})
+		d, _, err := s.CreateDeployment(t.Context(), models.NewDeployment{ProjectID: busy.ID, OwnerID: owner.ID, RequestedBy: owner.ID, Kind: models.KindDeploy})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,7 +38,10 @@ const (
 )
 
 // ApprovalWorkflowID is the deterministic workflow id of an approval.
-func ApprovalWorkflowID(approvalID string) string { return models.ApprovalWorkflowID(approvalID) }
+func ApprovalWorkflowID(approvalID string) string { return "approval-" + approvalID }
+
+// IDs names the workflows of the rows the store creates.
+var IDs = models.WorkflowIDs{Deployment: DeploymentWorkflowID, Approval: ApprovalWorkflowID}
 
 // ApprovalInput describes what needs approving and by whom.
 type ApprovalInput struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/forgeai/platform/internal/eventsclient"
 	"github.com/forgeai/platform/internal/loadgen"
 	"github.com/forgeai/platform/models"
+	"github.com/forgeai/platform/workflows"
 )
 
 // eventsReport: latency from an event's commit to a WebSocket client
@@ -50,7 +51,7 @@ func runEventsBench(ctx context.Context, o options, c *apiClient, api *apiProc, 
 	for i, p := range projects {
 		names[i] = models.ProjectStream(p)
 	}
-	store, err := models.Open(ctx, config.DB{URL: dbURL, MaxOpenConns: 8, MaxIdleConns: 8, ConnMaxLifetime: time.Hour})
+	store, err := models.Open(ctx, config.DB{URL: dbURL, MaxOpenConns: 8, MaxIdleConns: 8, ConnMaxLifetime: time.Hour}, workflows.IDs)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/migrations"
 	"github.com/forgeai/platform/models"
+	"github.com/forgeai/platform/workflows"
 )
 
 // openStore connects to the database; for SQLite it creates the file's
@@ -31,7 +32,7 @@ func openStore(ctx context.Context, cfg config.Config, command string, log *slog
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
 	}
-	store, err := models.Open(ctx, db)
+	store, err := models.Open(ctx, db, workflows.IDs)
 	if err != nil {
 		return nil, err
 	}

@@ -80,7 +80,7 @@ func reconcileApprovalsCase(t *testing.T, store *models.Store) {
 			t.Fatal(err)
 		}
 		d, _, err := store.CreateDeployment(ctx, models.NewDeployment{ProjectID: p.ID, OwnerID: owner.ID, RequestedBy: owner.ID,
-			Kind: models.KindDeploy, NeedsApproval: true, ApprovalDeadline: deadline, WorkflowIDFor: workflows.DeploymentWorkflowID})
+			Kind: models.KindDeploy, NeedsApproval: true, ApprovalDeadline: deadline})
 		if err != nil {
 			t.Fatal(err)
 		}

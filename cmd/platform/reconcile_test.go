@@ -52,7 +52,7 @@ func newDeployment(t *testing.T, store *models.Store, owner models.User, tpl mod
 		t.Fatal(err)
 	}
 	d, _, err := store.CreateDeployment(t.Context(), models.NewDeployment{ProjectID: p.ID, OwnerID: owner.ID, RequestedBy: owner.ID, Kind: models.KindDeploy,
-		NeedsApproval: needsApproval, ApprovalDeadline: time.Now().Add(72 * time.Hour), WorkflowIDFor: workflows.DeploymentWorkflowID})
+		NeedsApproval: needsApproval, ApprovalDeadline: time.Now().Add(72 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,8 +185,7 @@ func reconcileEndsClosed(t *testing.T, store *models.Store) {
 		if p.Status != tc.want.projectStatus || live != (tc.want.status == models.DeployDeployed) {
 			t.Errorf("%s: project %s, the deployment live: %v", name, p.Status, live)
 		}
-		if _, _, err := store.CreateDeployment(ctx, models.NewDeployment{ProjectID: p.ID, OwnerID: u.ID, RequestedBy: u.ID, Kind: models.KindDeploy,
-			WorkflowIDFor: workflows.DeploymentWorkflowID}); err != nil {
+		if _, _, err := store.CreateDeployment(ctx, models.NewDeployment{ProjectID: p.ID, OwnerID: u.ID, RequestedBy: u.ID, Kind: models.KindDeploy}); err != nil {
 			t.Errorf("%s: the project still refuses a deployment: %v", name, err)
 		}
 	}

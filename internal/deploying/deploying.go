@@ -120,7 +120,6 @@ func (s *Service) Deploy(ctx context.Context, who Requester, projectID, idempote
 	d, _, err := s.Store.CreateDeployment(ctx, models.NewDeployment{
 		ProjectID: p.ID, OwnerID: who.ID, RequestedBy: who.ID, IdempotencyKey: idempotencyKey, Kind: models.KindDeploy,
 		NeedsApproval: !auth.Can(who.Role, auth.DeployProject), ApprovalDeadline: time.Now().Add(s.Timers.Timeout),
-		WorkflowIDFor: workflows.DeploymentWorkflowID,
 	})
 	if err != nil {
 		return models.Deployment{}, err
@@ -147,7 +146,6 @@ func (s *Service) Rollback(ctx context.Context, who Requester, projectID, target
 	d, _, err := s.Store.CreateDeployment(ctx, models.NewDeployment{
 		ProjectID: projectID, OwnerID: who.ID, RequestedBy: who.ID, IdempotencyKey: idempotencyKey, Kind: models.KindRollback,
 		RollbackOf: target.ID, SourceDigest: target.SourceDigest, ArtifactDigest: target.ArtifactDigest,
-		WorkflowIDFor: workflows.DeploymentWorkflowID,
 	})
 	if err != nil {
 		return models.Deployment{}, err

@@ -20,6 +20,7 @@ import (
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/migrations"
 	"github.com/forgeai/platform/models"
+	"github.com/forgeai/platform/workflows"
 )
 
 // DefaultPostgresURL is used when TEST_DATABASE_URL is unset.
@@ -92,7 +93,7 @@ func Open(t testing.TB, d config.Dialect) *models.Store {
 	t.Helper()
 	cfg := config.DB{URL: URL(t, d), MaxOpenConns: 10, MaxIdleConns: 5, ConnMaxLifetime: time.Minute}
 	ctx := context.Background()
-	store, err := models.Open(ctx, cfg)
+	store, err := models.Open(ctx, cfg, workflows.IDs)
 	if err != nil {
 		t.Fatalf("open %s store: %v", d, err)
 	}
