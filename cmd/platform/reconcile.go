@@ -14,6 +14,14 @@ import (
 // database outage that outlasted the workflow's retries, never leaves a
 // project blocked. Every API instance runs it; each step is idempotent.
 func reconcileDeployments(ctx context.Context, svc *deploying.Service, log *slog.Logger, interval, age time.Duration) {
+	every(ctx, interval, log, "reconcile deployments", func(ctx context.Context) error {
+		_, err := reconcileOnce(ctx, svc, age)
+		return err
+	})
+}
+
+// every runs fn each interval until ctx ends, logging its failures.
+func every(ctx context.Context, interval time.Duration, log *slog.Logger, what string, fn func(context.Context) error) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -22,8 +30,8 @@ func reconcileDeployments(ctx context.Context, svc *deploying.Service, log *slog
 			return
 		case <-t.C:
 		}
-		if _, err := reconcileOnce(ctx, svc, age); err != nil && ctx.Err() == nil {
-			log.Warn("reconcile deployments failed", "error", err.Error())
+		if err := fn(ctx); err != nil && ctx.Err() == nil {
+			log.Warn(what+" failed", "error", err.Error())
 		}
 	}
 }

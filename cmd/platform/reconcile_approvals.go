@@ -26,18 +26,10 @@ const ReasonDeploymentEnded = "the deployment ended before a decision"
 // role-change API, onboarding's RequestRole), and resolves as cancelled a
 // deployment's approval whose deployment ended before its workflow started it.
 func reconcileApprovals(ctx context.Context, store *models.Store, wf approvalStarter, escalateAfter time.Duration, log *slog.Logger, interval, age time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := reconcileApprovalsOnce(ctx, store, wf, escalateAfter, log, age); err != nil && ctx.Err() == nil {
-			log.Warn("reconcile approvals failed", "error", err.Error())
-		}
-	}
+	every(ctx, interval, log, "reconcile approvals", func(ctx context.Context) error {
+		_, err := reconcileApprovalsOnce(ctx, store, wf, escalateAfter, log, age)
+		return err
+	})
 }
 
 // reconcileApprovalsOnce makes one pass and reports how many approvals it

@@ -57,7 +57,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	deployments := &deploying.Service{Store: store, Workflows: wf, Outcomes: wf, Log: log,
 		Timers: workflows.ApprovalTimers{EscalateAfter: cfg.ApprovalEscalateAfter, Timeout: cfg.ApprovalTimeout}}
 	go reconcileDeployments(streamCtx, deployments, log, cfg.ReconcileInterval, cfg.ReconcileAfter)
-	go reconcileApprovals(streamCtx, store, wf, cfg.ApprovalEscalateAfter, log, 30*time.Second, time.Minute)
+	go reconcileApprovals(streamCtx, store, wf, cfg.ApprovalEscalateAfter, log, cfg.ReconcileInterval, cfg.ReconcileAfter)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := api.New(api.Options{
