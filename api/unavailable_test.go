@@ -1,8 +1,6 @@
 package api_test
 
 import (
-	"database/sql"
-	"os"
 	"testing"
 
 	"github.com/forgeai/platform/internal/config"
@@ -16,27 +14,7 @@ import (
 func TestDatabaseOutageIsNotASignOut(t *testing.T) {
 	h := newHarness(t, config.Postgres, options{devMode: true})
 	token, _, _ := h.login("outage@example.com")
-	pool, err := h.store.SQL()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool.SetMaxOpenConns(1) // one session, so the test knows which one to end
-	var pid int
-	if err := pool.QueryRowContext(t.Context(), `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
-		t.Fatal(err)
-	}
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		base = testdb.DefaultPostgresURL
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	if _, err := admin.ExecContext(t.Context(), `SELECT pg_terminate_backend($1)`, pid); err != nil {
-		t.Fatal(err)
-	}
+	testdb.EndSession(t, h.store)
 
 	r := h.do("GET", "/api/user/profile", token, nil)
 	if r.Status != 503 || r.env(t).Error == nil || r.env(t).Error.Code != "unavailable" {

@@ -72,7 +72,13 @@ func (s *stack) worker(queues string) *proc {
 // login returns a client signed in as a new user; the first is admin.
 func (s *stack) login(email string) *apiClient {
 	s.t.Helper()
-	c := &apiClient{t: s.t, base: s.base}
+	return devLogin(s.t, s.base, email)
+}
+
+// devLogin signs email in at the API at base through the dev login.
+func devLogin(t *testing.T, base, email string) *apiClient {
+	t.Helper()
+	c := &apiClient{t: t, base: base}
 	var out struct{ Token string }
 	c.call("POST", "/api/auth/dev-login", map[string]string{"email": email}, 200, &out)
 	c.token = out.Token

@@ -1,15 +1,12 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,8 +105,8 @@ func newFaultStack(t *testing.T) *faultStack {
 	s.startAPI()
 	s.startWorker()
 	s.db = openDB(t, s.env)
-	s.adminUser = s.login("admin@example.com")
-	s.bizUser = s.login("biz@example.com")
+	s.adminUser = devLogin(t, s.base, "admin@example.com")
+	s.bizUser = devLogin(t, s.base, "biz@example.com")
 	return s
 }
 
@@ -145,15 +142,6 @@ func (s *faultStack) startWorker() {
 	s.t.Helper()
 	s.worker = s.startProc("worker", "-queues", "platform,deploy")
 	s.worker.waitLog(regexp.MustCompile(`"msg":"worker polling"`), 30*time.Second)
-}
-
-func (s *faultStack) login(email string) *apiClient {
-	s.t.Helper()
-	c := &apiClient{t: s.t, base: s.base}
-	var out struct{ Token string }
-	c.call("POST", "/api/auth/dev-login", map[string]string{"email": email}, 200, &out)
-	c.token = out.Token
-	return c
 }
 
 // kill sends SIGKILL to a platform process and waits for it to die.
@@ -225,26 +213,4 @@ func (s *faultStack) waitFile(name string, timeout time.Duration) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	s.t.Fatalf("%s did not appear within %s", name, timeout)
-}
-
-// do sends a request and returns its status and body, whatever they are.
-func (c *apiClient) do(method, path string, body any) (int, string) {
-	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		rd = bytes.NewReader(raw)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(raw)
 }

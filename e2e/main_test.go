@@ -207,6 +207,23 @@ type apiClient struct {
 
 func (c *apiClient) call(method, path string, body any, wantStatus int, out any) {
 	c.t.Helper()
+	status, raw := c.send(method, path, body)
+	if status != wantStatus {
+		c.t.Fatalf("%s %s: status %d, want %d: %s", method, path, status, wantStatus, raw)
+	}
+	if out != nil {
+		var env struct {
+			Data json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(raw, &env); err != nil || json.Unmarshal(env.Data, out) != nil {
+			c.t.Fatalf("%s %s: cannot decode %s", method, path, raw)
+		}
+	}
+}
+
+// send sends a request and returns the status and the raw body.
+func (c *apiClient) send(method, path string, body any) (int, []byte) {
+	c.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		raw, _ := json.Marshal(body)
@@ -225,17 +242,7 @@ func (c *apiClient) call(method, path string, body any, wantStatus int, out any)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != wantStatus {
-		c.t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, wantStatus, raw)
-	}
-	if out != nil {
-		var env struct {
-			Data json.RawMessage `json:"data"`
-		}
-		if err := json.Unmarshal(raw, &env); err != nil || json.Unmarshal(env.Data, out) != nil {
-			c.t.Fatalf("%s %s: cannot decode %s", method, path, raw)
-		}
-	}
+	return resp.StatusCode, raw
 }
 
 // waitReady polls /readyz until it answers 200.

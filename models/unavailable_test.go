@@ -1,9 +1,7 @@
 package models_test
 
 import (
-	"database/sql"
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/forgeai/platform/internal/config"
@@ -19,30 +17,9 @@ import (
 func TestLostConnectionIsUnavailableNotNotFound(t *testing.T) {
 	s := testdb.Open(t, config.Postgres)
 	u := newUser(t, s, "failover@example.com")
-	pool, err := s.SQL()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool.SetMaxOpenConns(1) // one session, so the test knows which one to end
-	var pid int
-	if err := pool.QueryRowContext(t.Context(), `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
-		t.Fatal(err)
-	}
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		base = testdb.DefaultPostgresURL
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	var ended bool
-	if err := admin.QueryRowContext(t.Context(), `SELECT pg_terminate_backend($1)`, pid).Scan(&ended); err != nil || !ended {
-		t.Fatalf("terminate backend %d: %v (%v)", pid, ended, err)
-	}
+	testdb.EndSession(t, s)
 
-	_, err = s.GetUser(t.Context(), u.ID)
+	_, err := s.GetUser(t.Context(), u.ID)
 	if !errors.Is(err, models.ErrUnavailable) || errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("GetUser on an ended session: err = %v, want ErrUnavailable", err)
 	}

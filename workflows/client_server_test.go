@@ -25,7 +25,8 @@ import (
 	"github.com/forgeai/platform/workflows"
 )
 
-// devServer starts a Temporal dev server (bin/temporal) and returns a client of it.
+// devServer starts a Temporal dev server (bin/temporal) and returns a client
+// of it; neither its start nor its stop may hang the package.
 func devServer(t *testing.T) client.Client {
 	t.Helper()
 	cli := filepath.Join("..", "bin", "temporal")
@@ -36,11 +37,21 @@ func devServer(t *testing.T) client.Client {
 		t.Skipf("SKIPPING: %s missing; run `make bin/temporal`", cli)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := devstack.Start(t.Context(), devstack.Options{CLIPath: cli, Namespace: "default", Attrs: workflows.SearchAttributes(), Log: quiet})
+	startCtx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	srv, err := devstack.Start(startCtx, devstack.Options{CLIPath: cli, Namespace: "default", Attrs: workflows.SearchAttributes(), Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = srv.Stop() })
+	t.Cleanup(func() {
+		stopped := make(chan struct{})
+		go func() { _ = srv.Stop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-time.After(30 * time.Second):
+			t.Log("the dev server did not stop within 30s")
+		}
+	})
 	c, err := client.Dial(client.Options{HostPort: srv.Address(), Logger: tlog.NewStructuredLogger(quiet)})
 	if err != nil {
 		t.Fatal(err)

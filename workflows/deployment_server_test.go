@@ -2,23 +2,17 @@ package workflows_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/forgeai/platform/activities"
-	"github.com/forgeai/platform/internal/devstack"
 	"github.com/forgeai/platform/models"
 	"github.com/forgeai/platform/workflows"
 )
@@ -49,34 +43,7 @@ func (r *serverRecord) do(fn func()) {
 // slowly; the test environment cannot show what waits for what on cancellation.
 func onServer(t *testing.T) (client.Client, *serverRecord) {
 	t.Helper()
-	cli := filepath.Join("..", "bin", "temporal")
-	if _, err := os.Stat(cli); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("bin/temporal is required in CI (make bin/temporal): %v", err)
-		}
-		t.Skipf("SKIPPING: %s missing; run `make bin/temporal`", cli)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	startCtx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	srv, err := devstack.Start(startCtx, devstack.Options{CLIPath: cli, Namespace: "default", Attrs: workflows.SearchAttributes(), Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stopped := make(chan struct{})
-		go func() { _ = srv.Stop(); close(stopped) }()
-		select {
-		case <-stopped:
-		case <-time.After(30 * time.Second): // never hang the package on a server that will not stop
-			t.Log("the dev server did not stop within 30s")
-		}
-	})
-	c, err := client.Dial(client.Options{HostPort: srv.Address(), Logger: tlog.NewStructuredLogger(quiet)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := devServer(t)
 	rec := &serverRecord{publishStarted: make(chan struct{}), approvalWaits: make(chan struct{}), ended: map[string]string{}}
 	var startedOnce, waitsOnce sync.Once
 	fakes := map[string]any{

@@ -114,3 +114,32 @@ func Open(t testing.TB, d config.Dialect) *models.Store {
 	}
 	return store
 }
+
+// EndSession narrows the store's pool to one Postgres session and ends
+// that session from outside, as a failover or an administrator would; the
+// store's next call finds it gone.
+func EndSession(t testing.TB, store *models.Store) {
+	t.Helper()
+	pool, err := store.SQL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool.SetMaxOpenConns(1) // one session, so we know which one to end
+	var pid int
+	if err := pool.QueryRowContext(context.Background(), `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatalf("backend pid: %v", err)
+	}
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		base = DefaultPostgresURL
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var ended bool
+	if err := admin.QueryRowContext(context.Background(), `SELECT pg_terminate_backend($1)`, pid).Scan(&ended); err != nil || !ended {
+		t.Fatalf("end session %d: %v (%v)", pid, ended, err)
+	}
+}
