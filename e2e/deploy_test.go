@@ -46,7 +46,7 @@ func newStackWith(t *testing.T, extra ...string) *stack {
 	appsPort := freePort(t)
 	s := &stack{t: t, temporal: srv, apps: fmt.Sprintf("http://127.0.0.1:%d", appsPort)}
 	s.env = []string{
-		"DATABASE_URL=" + testdb.PostgresURL(t), "TEMPORAL_ADDRESS=" + srv.Address(), "DEV_MODE=true",
+		"DATABASE_URL=" + testdb.PostgresURL(t), "TEMPORAL_ADDRESS=" + srv.Address(), "DEV_MODE=true", "PLATFORM_ENV=development",
 		"JWT_SECRET=e2e-secret-0123456789-0123456789-0123456789", "HTTP_ADDR=127.0.0.1:0",
 		fmt.Sprintf("APPS_ADDR=127.0.0.1:%d", appsPort), "APPS_BASE_URL=" + s.apps,
 		"ARTIFACTS_DIR=" + t.TempDir(), "LOG_LEVEL=info",

@@ -92,7 +92,7 @@ func newFaultStack(t *testing.T) *faultStack {
 	}
 	dbURL += sep + "application_name=" + s.appName
 	s.env = []string{
-		"DATABASE_URL=" + dbURL, "TEMPORAL_ADDRESS=" + s.tempOpts.HostPort, "DEV_MODE=true",
+		"DATABASE_URL=" + dbURL, "TEMPORAL_ADDRESS=" + s.tempOpts.HostPort, "DEV_MODE=true", "PLATFORM_ENV=development",
 		"JWT_SECRET=e2e-secret-0123456789-0123456789-0123456789",
 		fmt.Sprintf("HTTP_ADDR=127.0.0.1:%d", apiPort), fmt.Sprintf("APPS_ADDR=127.0.0.1:%d", appsPort),
 		"APPS_BASE_URL=" + s.apps, "ARTIFACTS_DIR=" + t.TempDir(), "LOG_LEVEL=info", "FAULTS_DIR=" + s.dir,

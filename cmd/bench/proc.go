@@ -54,6 +54,7 @@ func startAPI(platform, dbURL string, extra ...string) (*apiProc, error) {
 	p.cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+dbURL,
 		"DEV_MODE=true",
+		"PLATFORM_ENV=development",
 		"JWT_SECRET="+hex.EncodeToString(secret),
 		"HTTP_ADDR="+p.addr,
 		"APPS_ADDR=127.0.0.1:"+ports[1],

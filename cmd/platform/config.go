@@ -12,7 +12,8 @@ import (
 )
 
 // loadConfig reads the environment, applies dev defaults for `platform dev`,
-// validates, and returns the config with a JSON logger at its level.
+// validates, and returns the config with a JSON logger at its level. The api
+// (needAuth outside dev) also refuses development settings, all reported at once.
 func loadConfig(dev, needAuth bool, stderr io.Writer) (config.Config, *slog.Logger, error) {
 	cfg, err := config.Load(environ())
 	if err != nil {
@@ -24,6 +25,9 @@ func loadConfig(dev, needAuth bool, stderr io.Writer) (config.Config, *slog.Logg
 	err = cfg.Validate()
 	if needAuth {
 		err = errors.Join(err, cfg.ValidateAuth())
+	}
+	if needAuth && !dev {
+		err = errors.Join(err, cfg.ValidateProduction())
 	}
 	if err != nil {
 		return config.Config{}, nil, fmt.Errorf("invalid configuration:\n%w", err)

@@ -35,6 +35,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if _, set := environ()["WORKER_QUEUES"]; !set {
 		cfg.WorkerQueues = allQueues()
 	}
+	useLoopback(&cfg, environ())
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create DATA_DIR: %w", err)
 	}
@@ -131,6 +132,23 @@ func printDevBanner(w io.Writer, cfg config.Config, ln listeners, temporalUI str
 }
 
 func allQueues() []string { return worker.QueueNames() }
+
+// Loopback addresses `platform dev` listens on unless HTTP_ADDR or APPS_ADDR
+// is set: the dev login must not be reachable from the network.
+const (
+	devHTTPAddr = "127.0.0.1:8080"
+	devAppsAddr = "127.0.0.1:8081"
+)
+
+// useLoopback binds `platform dev` to 127.0.0.1 unless an address was set.
+func useLoopback(cfg *config.Config, env map[string]string) {
+	if _, set := env["HTTP_ADDR"]; !set {
+		cfg.HTTPAddr = devHTTPAddr
+	}
+	if _, set := env["APPS_ADDR"]; !set {
+		cfg.AppsAddr = devAppsAddr
+	}
+}
 
 // useBoundAppsURL points the apps URLs at the port actually bound (APPS_ADDR
 // may be :0) unless APPS_BASE_URL was set explicitly.

@@ -19,6 +19,9 @@ import (
 type Config struct {
 	// DevMode enables the dev login. `platform dev` turns it on.
 	DevMode bool `env:"DEV_MODE" envDefault:"false"`
+	// PlatformEnv set to "development" lets `platform api` start with
+	// development settings (dev login, the dev secret, one origin for API and apps).
+	PlatformEnv string `env:"PLATFORM_ENV"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
 
@@ -132,12 +135,51 @@ func namedErrors(err error) error {
 	return errors.Join(out...)
 }
 
+// EnvDevelopment is the PLATFORM_ENV value that allows development settings.
+const EnvDevelopment = "development"
+
 // ApplyDevDefaults fills what `platform dev` needs to run with no setup.
 func (c *Config) ApplyDevDefaults() {
 	c.DevMode = true
 	if c.JWTSecret == "" {
 		c.JWTSecret = devJWTSecret
 	}
+}
+
+// ValidateProduction refuses the settings that are safe only on a developer's
+// machine (the dev login, the built-in dev secret, published apps served from
+// the API's own origin, where their scripts could act with the API's cookies
+// and CORS), unless PLATFORM_ENV=development says that is what this is.
+func (c Config) ValidateProduction() error {
+	if c.PlatformEnv == EnvDevelopment {
+		return nil
+	}
+	var errs []error
+	const hint = "refused unless PLATFORM_ENV=development"
+	if c.DevMode {
+		errs = append(errs, fmt.Errorf("DEV_MODE: the passwordless dev login is %s", hint))
+	}
+	if c.JWTSecret == devJWTSecret {
+		errs = append(errs, fmt.Errorf("JWT_SECRET: the built-in development secret is %s", hint))
+	}
+	if api, apps := origin(c.PublicURL), origin(c.AppsBaseURL); api != "" && api == apps {
+		errs = append(errs, fmt.Errorf("APPS_BASE_URL: published apps on the API's origin (PUBLIC_URL %s) are %s", api, hint))
+	}
+	return errors.Join(errs...)
+}
+
+// origin is scheme://host:port of an http(s) URL, with the default port
+// spelled out so that http://h and http://h:80 compare equal.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	scheme, port := strings.ToLower(u.Scheme), u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[scheme]
+	}
+	return scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // Validate reports every bad value at once, each naming its variable.
