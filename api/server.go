@@ -166,52 +166,61 @@ func perUserLimit(perMinute int) fiber.Handler {
 	})
 }
 
-// routes registers every endpoint. Authentication is per route, not a group
-// middleware, so unknown paths stay 404.
+// routes registers every endpoint, each with the access it needs (see
+// handle). Authentication is per route, not a group middleware, so unknown
+// paths stay 404.
 func (s *Server) routes(app *fiber.App, o Options) {
-	app.Get("/healthz", s.healthz)
-	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})))
+	const get, post, put, patch, del = fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete
+	s.handle(app, get, "/healthz", Public, s.healthz)
+	s.handle(app, get, "/readyz", Public, s.readyz)
+	s.handle(app, get, "/metrics", Public, adaptor.HTTPHandler(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})))
 
-	authed := func(h fiber.Handler) []fiber.Handler { return []fiber.Handler{s.requireAuth, h} }
 	r := app.Group("/api")
 	if s.devMode {
-		r.Post("/auth/dev-login", s.devLogin)
+		s.handle(r, post, "/auth/dev-login", Public, s.devLogin)
 	}
-	r.Get("/openapi.json", s.openAPISpec)
-	r.Get("/ws", s.wsUpgrade, websocket.New(s.wsHandler, websocket.Config{ReadBufferSize: 4096, WriteBufferSize: 4096}))
-	r.Get("/events", authed(s.sse)...)
-	r.Get("/templates", s.optionalAuth, s.listTemplates)
-	r.Post("/templates", authed(s.submitTemplate)...)
-	r.Get("/templates/:id", s.optionalAuth, s.getTemplate)
+	s.handle(r, get, "/openapi.json", Public, s.openAPISpec)
+	s.handle(r, get, "/ws", SignedInOnSocket, s.wsUpgrade, websocket.New(s.wsHandler, websocket.Config{ReadBufferSize: 4096, WriteBufferSize: 4096}))
+	s.handle(r, get, "/events", SignedIn, s.sse)
+	s.handle(r, get, "/templates", Personalised, s.listTemplates)
+	s.handle(r, post, "/templates", auth.SubmitTemplate, s.submitTemplate)
+	s.handle(r, get, "/templates/:id", Personalised, s.getTemplate)
+	s.handle(r, put, "/templates/:id/rating", auth.ReadTemplates, s.rateTemplate)
+	s.handle(r, put, "/templates/:id/favorite", auth.ReadTemplates, s.favoriteTemplate)
+	s.handle(r, del, "/templates/:id/favorite", auth.ReadTemplates, s.unfavoriteTemplate)
 
-	r.Get("/user/profile", authed(s.getProfile)...)
-	r.Patch("/user/profile", authed(s.updateProfile)...)
-	r.Put("/templates/:id/rating", authed(s.rateTemplate)...)
-	r.Put("/templates/:id/favorite", authed(s.favoriteTemplate)...)
-	r.Delete("/templates/:id/favorite", authed(s.unfavoriteTemplate)...)
-	r.Post("/projects", authed(s.createProject)...)
-	r.Get("/projects", authed(s.listProjects)...)
-	r.Get("/projects/:id", authed(s.getProject)...)
-	r.Patch("/projects/:id", authed(s.updateProject)...)
-	r.Delete("/projects/:id", authed(s.deleteProject)...)
-	r.Post("/projects/:id/deployments", authed(s.deployProject)...)
-	r.Post("/projects/:id/deploy", authed(s.deployProject)...)
-	r.Get("/projects/:id/deployments", authed(s.listDeployments)...)
-	r.Post("/projects/:id/rollback", authed(s.rollbackProject)...)
-	r.Get("/deployments/:id", authed(s.getDeployment)...)
-	r.Post("/deployments/:id/cancel", authed(s.cancelDeployment)...)
-	r.Post("/user/role-requests", authed(s.requestRole)...)
-	r.Get("/onboarding", authed(s.getOnboarding)...)
-	r.Post("/onboarding/steps/:step", authed(s.postOnboardingStep)...)
-	r.Get("/approvals", authed(s.listApprovals)...)
-	r.Get("/approvals/:id", authed(s.getApproval)...)
-	r.Post("/approvals/:id/approve", authed(s.approveApproval)...)
-	r.Post("/approvals/:id/reject", authed(s.rejectApproval)...)
-	r.Post("/chat/sessions", authed(s.createChatSession)...)
-	r.Get("/chat/sessions", authed(s.listChatSessions)...)
-	r.Get("/chat/sessions/:id", authed(s.getChatSession)...)
-	r.Delete("/chat/sessions/:id", authed(s.deleteChatSession)...)
-	r.Post("/chat/sessions/:id/messages", s.requireAuth, perUserLimit(o.ChatPerMinute), s.postChatMessage)
-	r.Post("/chat/sessions/:id/proposals/:pid/apply", authed(s.applyProposal)...)
+	s.handle(r, get, "/user/profile", SignedIn, s.getProfile)
+	s.handle(r, patch, "/user/profile", SignedIn, s.updateProfile)
+	s.handle(r, post, "/user/role-requests", SignedIn, s.requestRole)
+	s.handle(r, get, "/onboarding", SignedIn, s.getOnboarding)
+	s.handle(r, post, "/onboarding/steps/:step", SignedIn, s.postOnboardingStep)
+
+	// Projects and deployments are the owner's: handlers answer 404 for others'.
+	s.handle(r, post, "/projects", auth.CreateProject, s.createProject)
+	s.handle(r, get, "/projects", SignedIn, s.listProjects)
+	s.handle(r, get, "/projects/:id", SignedIn, s.getProject)
+	s.handle(r, patch, "/projects/:id", auth.CreateProject, s.updateProject)
+	s.handle(r, del, "/projects/:id", SignedIn, s.deleteProject)
+	// Anyone who may create a project may deploy it; without deploy:project
+	// the deployment waits for an approval.
+	s.handle(r, post, "/projects/:id/deployments", auth.CreateProject, s.deployProject)
+	s.handle(r, post, "/projects/:id/deploy", auth.CreateProject, s.deployProject)
+	s.handle(r, get, "/projects/:id/deployments", SignedIn, s.listDeployments)
+	s.handle(r, post, "/projects/:id/rollback", auth.DeployProject, s.rollbackProject)
+	s.handle(r, get, "/deployments/:id", SignedIn, s.getDeployment)
+	s.handle(r, post, "/deployments/:id/cancel", SignedIn, s.cancelDeployment)
+
+	// Who may decide an approval depends on its type: the workflow checks
+	// the decider against the approval's eligible roles.
+	s.handle(r, get, "/approvals", SignedIn, s.listApprovals)
+	s.handle(r, get, "/approvals/:id", SignedIn, s.getApproval)
+	s.handle(r, post, "/approvals/:id/approve", SignedIn, s.approveApproval)
+	s.handle(r, post, "/approvals/:id/reject", SignedIn, s.rejectApproval)
+
+	s.handle(r, post, "/chat/sessions", auth.Chat, s.createChatSession)
+	s.handle(r, get, "/chat/sessions", SignedIn, s.listChatSessions)
+	s.handle(r, get, "/chat/sessions/:id", SignedIn, s.getChatSession)
+	s.handle(r, del, "/chat/sessions/:id", SignedIn, s.deleteChatSession)
+	s.handle(r, post, "/chat/sessions/:id/messages", auth.Chat, perUserLimit(o.ChatPerMinute), s.postChatMessage)
+	s.handle(r, post, "/chat/sessions/:id/proposals/:pid/apply", auth.Chat, s.applyProposal)
 }

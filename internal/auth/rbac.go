@@ -10,6 +10,7 @@ const (
 	Chat              Permission = "chat"
 	DeployProject     Permission = "deploy:project"
 	ApproveDeployment Permission = "approve:deployment"
+	SubmitTemplate    Permission = "submit:template"
 	PublishTemplate   Permission = "publish:template"
 	ApproveTemplate   Permission = "approve:template"
 	AdminUsers        Permission = "admin:users"
@@ -18,10 +19,12 @@ const (
 
 var basePermissions = []Permission{ReadTemplates, CreateProject, Chat}
 
+// rolePermissions is the one table of what each role may do; routes declare
+// the permission they need (api/routes.go) and are checked against it.
 var rolePermissions = map[string][]Permission{
 	"business_user":  basePermissions,
-	"technical_user": append(append([]Permission{}, basePermissions...), DeployProject, ApproveDeployment),
-	"admin": append(append([]Permission{}, basePermissions...), DeployProject, ApproveDeployment,
+	"technical_user": append(append([]Permission{}, basePermissions...), DeployProject, ApproveDeployment, SubmitTemplate),
+	"admin": append(append([]Permission{}, basePermissions...), DeployProject, ApproveDeployment, SubmitTemplate,
 		PublishTemplate, ApproveTemplate, AdminUsers, ReadAudit),
 }
 
