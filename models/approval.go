@@ -223,6 +223,7 @@ func (s *Store) storeApprovalUpdate(tx *gorm.DB, ev *pending, a Approval, u Appr
 	if err := s.emit(tx, ev, ApprovalStream(a.ID), u.Event, data); err != nil {
 		return err
 	}
+	auditNewDecisions(ev, a, u.Decisions)
 	if u.Event == EventApprovalResolved || u.Event == EventApprovalRequested {
 		if err := s.emit(tx, ev, UserStream(a.RequesterID), EventNotification, map[string]any{
 			"kind": u.Event, "approvalId": a.ID, "type": a.Type, "status": u.Status, "reason": u.Reason,
@@ -333,6 +334,7 @@ func (s *Store) ApplyApproval(ctx context.Context, approvalID string) error {
 			return err
 		}
 		if a.Type == ApprovalTypeTemplate {
+			queueAudit(ev, auditApplied(a, AuditTemplatePublish, "templates", nil))
 			if err := tx.Model(&Template{}).Where("id = ?", a.SubjectID).Updates(map[string]any{
 				"status": TemplatePublished, "updated_at": time.Now().UTC()}).Error; err != nil {
 				return err
@@ -347,6 +349,7 @@ func (s *Store) ApplyApproval(ctx context.Context, approvalID string) error {
 		if role != RoleBusinessUser && role != RoleTechnicalUser && role != RoleAdmin {
 			return errors.New("role change without a valid role")
 		}
+		queueAudit(ev, auditApplied(a, AuditRoleChange, "users", map[string]any{"role": role}))
 		if err := tx.Model(&User{}).Where("id = ?", a.SubjectID).Updates(map[string]any{"role": role, "updated_at": time.Now().UTC()}).Error; err != nil {
 			return err
 		}

@@ -43,12 +43,17 @@ func (s *Store) SetNotifier(n Notifier) { s.notifier = n }
 // in others (Postgres) by a NOTIFY sent once the commit is done.
 func (s *Store) withEvents(ctx context.Context, fn func(tx *gorm.DB, ev *pending) error) error {
 	ev := &pending{}
+	claim := claimAudit(ctx) // the request's audit event, written with its first commit
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := fn(tx, ev); err != nil {
 			return err
 		}
-		return s.flush(tx, ev)
+		if err := s.flush(tx, ev); err != nil {
+			return err
+		}
+		return s.writeAudit(tx, ev, claim)
 	})
+	claim.settle(err == nil)
 	if err == nil {
 		s.wake(ev.streams...)
 	}

@@ -16,7 +16,8 @@ import (
 type pending struct {
 	queued  []pendingEvent
 	streams []string
-	lastSeq int64 // seq of the last event written
+	lastSeq int64        // seq of the last event written
+	audit   []AuditEvent // audit events to append before the commit
 }
 
 type pendingEvent struct {
