@@ -89,6 +89,9 @@ func (s *Server) authenticate(c *fiber.Ctx, token string) error {
 		// 401 here would sign a browser out during a failover.
 		return fmt.Errorf("load the signed-in user: %w", err)
 	}
+	if u.DeactivatedAt != nil {
+		return &Error{Status: fiber.StatusUnauthorized, Code: "account_deactivated", Message: msgDeactivated}
+	}
 	c.Locals(keyUser, u)
 	return nil
 }

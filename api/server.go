@@ -81,7 +81,9 @@ type Server struct {
 	hub    Hub
 	limits StreamLimits
 	conns  connCounter
-	ctx    context.Context
+	// sockets lets deactivation close a user's live WebSockets.
+	sockets userSockets
+	ctx     context.Context
 
 	ai         ai.Provider
 	chatBudget int
@@ -223,4 +225,13 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	s.handle(r, del, "/chat/sessions/:id", SignedIn, s.deleteChatSession)
 	s.handle(r, post, "/chat/sessions/:id/messages", auth.Chat, perUserLimit(o.ChatPerMinute), s.postChatMessage)
 	s.handle(r, post, "/chat/sessions/:id/proposals/:pid/apply", auth.Chat, s.applyProposal)
+
+	// Administration. There is deliberately no route that sets a role:
+	// roles change only through approvals (POST /user/role-requests).
+	s.handle(r, get, "/admin/users", auth.AdminUsers, s.listUsers)
+	s.handle(r, post, "/admin/users/:id/deactivate", auth.AdminUsers, s.deactivateUser)
+	s.handle(r, post, "/admin/users/:id/reactivate", auth.AdminUsers, s.reactivateUser)
+	s.handle(r, get, "/admin/projects", auth.AdminUsers, s.listAllProjects)
+	s.handle(r, get, "/admin/deployments", auth.AdminUsers, s.listAllDeployments)
+	s.handle(r, post, "/templates/:id/unpublish", auth.PublishTemplate, s.unpublishTemplate)
 }

@@ -48,6 +48,8 @@ type Store interface {
 	GetApproval(ctx context.Context, id string) (models.Approval, error)
 	ListApprovals(ctx context.Context, f models.ApprovalFilter) ([]models.Approval, int64, error)
 	CreateUserTemplate(ctx context.Context, t models.Template) (models.Template, error)
+
+	AdminStore
 }
 
 var _ Store = (*models.Store)(nil)

@@ -146,6 +146,8 @@ func (s *Server) wsHandler(conn *websocket.Conn) {
 	}
 	defer s.conns.release(user.ID)
 	w := &wsConn{s: s, conn: conn, user: user, out: newOutbox(wsSendBuffer), subs: map[string]*wsSub{}, closed: make(chan struct{})}
+	s.sockets.add(user.ID, w)
+	defer s.sockets.remove(user.ID, w)
 	done := make(chan struct{})
 	go func() { defer close(done); w.writeLoop() }()
 	w.frame(map[string]string{"type": "ready", "userId": user.ID})
@@ -183,6 +185,9 @@ func (s *Server) wsAuthenticate(conn *websocket.Conn) (models.User, int, error) 
 	if err != nil {
 		// Not the token's fault: the client should come back, not sign in again.
 		return models.User{}, websocket.CloseTryAgainLater, errors.New("the platform cannot check your session right now; try again")
+	}
+	if u.DeactivatedAt != nil {
+		return models.User{}, closeUnauthorized, errors.New(msgDeactivated)
 	}
 	return u, 0, nil
 }

@@ -37,8 +37,11 @@ type User struct {
 	OnboardingVersion   int
 	OnboardingReminders int
 	Preferences         JSON[map[string]any]
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// DeactivatedAt is set while an admin has deactivated the user: every
+	// request they make is refused.
+	DeactivatedAt *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // ProfilePatch holds the profile fields a user may change; nil leaves a field as is.
