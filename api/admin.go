@@ -12,6 +12,11 @@ import (
 // msgDeactivated answers every request of a deactivated user.
 const msgDeactivated = "your account is deactivated; ask an administrator"
 
+// errDeactivated refuses a deactivated user's request or sign-in.
+func errDeactivated() *Error {
+	return &Error{Status: fiber.StatusUnauthorized, Code: "account_deactivated", Message: msgDeactivated}
+}
+
 // AdminStore is what the administration endpoints need from persistence.
 type AdminStore interface {
 	ListUsers(ctx context.Context, f models.UserFilter) ([]models.User, int64, error)

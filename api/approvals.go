@@ -171,7 +171,11 @@ func (s *Server) getApproval(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return ok(c, fiber.StatusOK, toApproval(a))
+	subject, err := s.approvalSubject(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	return ok(c, fiber.StatusOK, approvalDetail{approvalResponse: toApproval(a), Subject: subject})
 }
 
 type approveRequest struct {

@@ -41,6 +41,9 @@ func (s *Server) devLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if u.DeactivatedAt != nil {
+		return errDeactivated()
+	}
 	if created {
 		s.startOnboarding(u)
 	}
@@ -90,7 +93,7 @@ func (s *Server) authenticate(c *fiber.Ctx, token string) error {
 		return fmt.Errorf("load the signed-in user: %w", err)
 	}
 	if u.DeactivatedAt != nil {
-		return &Error{Status: fiber.StatusUnauthorized, Code: "account_deactivated", Message: msgDeactivated}
+		return errDeactivated()
 	}
 	c.Locals(keyUser, u)
 	return nil

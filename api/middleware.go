@@ -78,7 +78,7 @@ var knownMethods = []string{
 func (s *Server) accessLog() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
-		err := c.Next()
+		err := s.auditTrail(c) // runs the handler; records mutating requests
 		status := c.Response().StatusCode()
 		if err != nil {
 			// The error handler has not run yet; ask it for the final status.

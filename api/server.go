@@ -234,4 +234,9 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	s.handle(r, get, "/admin/projects", auth.AdminUsers, s.listAllProjects)
 	s.handle(r, get, "/admin/deployments", auth.AdminUsers, s.listAllDeployments)
 	s.handle(r, post, "/templates/:id/unpublish", auth.PublishTemplate, s.unpublishTemplate)
+
+	// The audit trail, read-only: the audit middleware and the store write it.
+	s.handle(r, get, "/audit", auth.ReadAudit, s.listAudit)
+	s.handle(r, get, "/audit/verify", auth.ReadAudit, s.verifyAudit)
+	s.handle(r, get, "/audit/report", auth.ReadAudit, s.auditReport)
 }

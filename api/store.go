@@ -50,6 +50,7 @@ type Store interface {
 	CreateUserTemplate(ctx context.Context, t models.Template) (models.Template, error)
 
 	AdminStore
+	SubjectStore
 }
 
 var _ Store = (*models.Store)(nil)
