@@ -51,6 +51,7 @@ func (s *Server) devLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.recordSignIn(c, u)
 	return ok(c, fiber.StatusOK, loginResponse{Token: token, TokenType: "Bearer", ExpiresAt: exp, User: toUser(u), Created: created})
 }
 
