@@ -60,6 +60,9 @@ func TestAuditRecordsEveryMutatingRequestOnce(t *testing.T) {
 		h.do("POST", "/api/projects", "", map[string]any{"name": "Anonymous", "templateId": tpl.ID},
 			"X-Request-ID", "req-anonymous").expect(t, 401)
 		h.do("POST", "/api/projects", login.Token, map[string]any{"name": ""}, "X-Request-ID", "req-invalid").expect(t, 400)
+		// The deletion's transaction rolls back (a deployment is in flight):
+		// its event is written after the answer, as failed.
+		h.do("DELETE", "/api/projects/"+p.ID, admin, nil, "X-Request-ID", "req-delete-conflict").expect(t, 409)
 		h.do("GET", "/api/audit", login.Token, nil, "X-Request-ID", "req-read-denied").expect(t, 403)
 		h.do("GET", "/api/projects", admin, nil, "X-Request-ID", "req-read").expect(t, 200)
 
@@ -72,6 +75,7 @@ func TestAuditRecordsEveryMutatingRequestOnce(t *testing.T) {
 			{"req-deploy", adminID, models.AuditDeploy, "projects", models.AuditAllowed, 0},
 			{"req-anonymous", "", models.AuditRequest, "projects", models.AuditDenied, 401},
 			{"req-invalid", login.User.ID, models.AuditRequest, "projects", models.AuditFailed, 400},
+			{"req-delete-conflict", adminID, models.AuditRequest, "projects", models.AuditFailed, 409},
 		}
 		for _, tc := range cases {
 			got := h.auditOf(admin, tc.requestID)
