@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/models"
 )
 
@@ -20,7 +21,12 @@ type ApprovalStore interface {
 var _ ApprovalStore = (*models.Store)(nil)
 
 // Approvals holds the dependencies of the approval workflow's activities.
-type Approvals struct{ Store ApprovalStore }
+// Decisions verifies decision tokens; nil (a worker without JWT_SECRET)
+// refuses every token.
+type Approvals struct {
+	Store     ApprovalStore
+	Decisions *auth.DecisionTokens
+}
 
 // How a decision arrived.
 const (
@@ -122,6 +128,52 @@ func (a *Approvals) LookupApprover(ctx context.Context, in LookupInput) (Approve
 		return Approver{}, fmt.Errorf("look up approver: %w", err)
 	}
 	return Approver{ID: u.ID, Email: u.Email, Role: u.Role}, nil
+}
+
+// VerifyDecisionInput is a signal's decision token and what it must prove.
+type VerifyDecisionInput struct {
+	Token      string
+	ApprovalID string
+	Decision   string // auth.DecisionApprove or auth.DecisionReject: the signal's name
+}
+
+// VerifiedDecision is who a valid token proves the sender to be, and the
+// token's id (the workflow accepts each once); Reason says why the token
+// does not count when it does not (then Approver is empty).
+type VerifiedDecision struct {
+	Approver Approver
+	TokenID  string
+	Reason   string
+}
+
+// VerifyDecision checks a decision token against the worker's clock: its
+// signature, expiry, approval and decision kind, and looks its approver up
+// by id (with today's role, so the workflow's eligibility check sees a
+// demotion). A bad token is an answer (Reason), not a failure. Idempotent:
+// it only reads.
+func (a *Approvals) VerifyDecision(ctx context.Context, in VerifyDecisionInput) (VerifiedDecision, error) {
+	if a.Decisions == nil {
+		return VerifiedDecision{Reason: "this worker cannot verify decision tokens (it has no JWT_SECRET)"}, nil
+	}
+	claims, err := a.Decisions.Verify(in.Token, time.Now())
+	switch {
+	case errors.Is(err, auth.ErrDecisionExpired):
+		return VerifiedDecision{Reason: err.Error()}, nil
+	case err != nil:
+		return VerifiedDecision{Reason: "the decision token is not valid (not signed by this platform, or damaged)"}, nil
+	case claims.ApprovalID != in.ApprovalID:
+		return VerifiedDecision{TokenID: claims.ID, Reason: "the decision token is for another approval"}, nil
+	case !claims.Allows(in.Decision):
+		return VerifiedDecision{TokenID: claims.ID, Reason: "the decision token does not allow " + in.Decision}, nil
+	}
+	u, err := a.Store.FindUser(ctx, "", claims.ApproverID)
+	if errors.Is(err, models.ErrNotFound) {
+		return VerifiedDecision{TokenID: claims.ID, Reason: "the decision token's approver no longer exists"}, nil
+	}
+	if err != nil {
+		return VerifiedDecision{}, fmt.Errorf("look up approver: %w", err)
+	}
+	return VerifiedDecision{Approver: Approver{ID: u.ID, Email: u.Email, Role: u.Role}, TokenID: claims.ID}, nil
 }
 
 // ApplyInput names an approved request to carry out.

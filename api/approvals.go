@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/forgeai/platform/activities"
+	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/models"
 	"github.com/forgeai/platform/workflows"
 )
@@ -247,4 +249,77 @@ func decisionError(err error, a models.Approval) error {
 		return &Error{Status: fiber.StatusConflict, Code: "not_ready", Message: "the approval is not open for decisions yet; try again in a moment"}
 	}
 	return err
+}
+
+type decisionTokenRequest struct {
+	// Decision limits the token to approve or reject; empty allows either.
+	Decision string `json:"decision"`
+	// Comment fills the comment of the commands and of uiInput.
+	Comment string `json:"comment" validate:"max=1000"`
+}
+
+type decisionTokenResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Decision  string    `json:"decision"`
+	// Command is the ready-to-paste `temporal workflow signal` command (approve,
+	// unless the token allows only reject); RejectCommand its reject variant.
+	Command       string `json:"command"`
+	RejectCommand string `json:"rejectCommand,omitempty"`
+	// UIInput is the JSON for the Temporal UI's signal form.
+	UIInput string `json:"uiInput"`
+}
+
+// decisionToken issues a short-lived, single-use token that lets the caller
+// decide this approval with a signal from the Temporal UI or CLI. Only who
+// may decide it now gets one (403 otherwise, the requester included).
+func (s *Server) decisionToken(c *fiber.Ctx) error {
+	var req decisionTokenRequest
+	if len(c.Body()) > 0 {
+		if err := s.decodeBody(c, &req); err != nil {
+			return err
+		}
+	}
+	if !slices.Contains([]string{auth.DecisionEither, auth.DecisionApprove, auth.DecisionReject}, req.Decision) {
+		return invalid("invalid request", FieldError{Field: "decision", Message: "must be " + auth.DecisionApprove + ", " + auth.DecisionReject + " or empty"})
+	}
+	a, err := s.visibleApproval(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	if !mayDecide(u, a) {
+		return &Error{Status: fiber.StatusForbidden, Code: "forbidden", Message: "you may not decide this request"}
+	}
+	if a.Status != models.ApprovalPending {
+		return &Error{Status: fiber.StatusConflict, Code: "conflict", Message: "the request is already " + a.Status}
+	}
+	token, claims, err := s.tokens.Decisions().Issue(a.ID, u.ID, req.Decision, time.Now())
+	if err != nil {
+		return err
+	}
+	input, err := json.Marshal(workflows.SignalInput{Token: token, Comment: strings.TrimSpace(req.Comment)})
+	if err != nil {
+		return fmt.Errorf("encode signal input: %w", err)
+	}
+	// The decision kinds are the signals' names.
+	id := workflows.ApprovalWorkflowID(a.ID)
+	out := decisionTokenResponse{Token: token, ExpiresAt: claims.ExpiresAt.Time, Decision: req.Decision, UIInput: string(input)}
+	switch req.Decision {
+	case auth.DecisionReject:
+		out.Command = signalCommand(id, workflows.SignalReject, input)
+	case auth.DecisionApprove:
+		out.Command = signalCommand(id, workflows.SignalApprove, input)
+	default:
+		out.Command = signalCommand(id, workflows.SignalApprove, input)
+		out.RejectCommand = signalCommand(id, workflows.SignalReject, input)
+	}
+	return ok(c, fiber.StatusOK, out)
+}
+
+// signalCommand is the `temporal workflow signal` command line, its input
+// quoted for a POSIX shell.
+func signalCommand(workflowID, signal string, input []byte) string {
+	return fmt.Sprintf("temporal workflow signal --workflow-id %s --name %s --input '%s'",
+		workflowID, signal, strings.ReplaceAll(string(input), "'", `'\''`))
 }

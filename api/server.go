@@ -218,6 +218,8 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	s.handle(r, get, "/approvals/:id", SignedIn, s.getApproval)
 	s.handle(r, post, "/approvals/:id/approve", SignedIn, s.approveApproval)
 	s.handle(r, post, "/approvals/:id/reject", SignedIn, s.rejectApproval)
+	// Only who may decide the approval now gets a token (the handler checks).
+	s.handle(r, post, "/approvals/:id/decision-token", SignedIn, s.decisionToken)
 
 	s.handle(r, post, "/chat/sessions", auth.Chat, s.createChatSession)
 	s.handle(r, get, "/chat/sessions", SignedIn, s.listChatSessions)

@@ -12,6 +12,28 @@ import (
 	"time"
 )
 
+type decisionToken struct {
+	Token, Command, RejectCommand, UIInput string
+	ExpiresAt                              time.Time
+}
+
+// paste runs a `temporal …` command line as a user pastes it into a shell,
+// with this stack's Temporal CLI and server.
+func (s *stack) paste(command string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	line, ok := strings.CutPrefix(command, "temporal ")
+	if !ok {
+		s.t.Fatalf("not a temporal command: %s", command)
+	}
+	cmd := exec.CommandContext(ctx, "sh", "-c", `"$TEMPORAL" `+line+` --address "$ADDRESS"`)
+	cmd.Env = append(cmd.Environ(), "TEMPORAL="+temporalBin, "ADDRESS="+s.temporal.Address())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		s.t.Fatalf("%s: %v\n%s", command, err, out)
+	}
+}
+
 type approval struct {
 	ID, Status, Reason string
 	Decisions          []struct{ Via, Email string }
@@ -50,10 +72,11 @@ func (c *apiClient) waitRole(role string) {
 	}
 }
 
-// TestRoleChangeApprovalThroughAPIAndCLI: a user asks for a role; an
-// ineligible signal is recorded and ignored; the admin approves with the
-// exact `temporal workflow signal` command from the README; the role changes
-// only then. A second request is rejected over the API.
+// TestRoleChangeApprovalThroughAPIAndCLI: a user asks for a role; neither
+// the requester nor a business user gets a decision token; the admin gets
+// one and approves by pasting the `temporal workflow signal` command the API
+// answered; the role changes only then. A
+// second request is rejected over the API.
 func TestRoleChangeApprovalThroughAPIAndCLI(t *testing.T) {
 	s := newStack(t)
 	s.worker("platform")
@@ -65,30 +88,29 @@ func TestRoleChangeApprovalThroughAPIAndCLI(t *testing.T) {
 	dana.call("POST", "/api/user/role-requests", map[string]string{"role": "technical_user", "reason": "I build the integrations"}, 202, &req)
 	dana.waitApproval(req.ID, "pending")
 	dana.call("POST", "/api/approvals/"+req.ID+"/approve", map[string]string{}, 403, nil) // own request
+	dana.call("POST", "/api/approvals/"+req.ID+"/decision-token", nil, 403, nil)
 	eve.call("GET", "/api/approvals/"+req.ID, nil, 404, nil)
+	eve.call("POST", "/api/approvals/"+req.ID+"/decision-token", nil, 404, nil)
 	var decidable []approval
 	admin.call("GET", "/api/approvals?mine=decidable", nil, 200, &decidable)
 	if len(decidable) != 1 || decidable[0].ID != req.ID {
 		t.Fatalf("admin's decidable approvals: %+v", decidable)
 	}
 
-	signal := func(input string) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, temporalBin, "workflow", "signal", "--address", s.temporal.Address(),
-			"--workflow-id", "approval-"+req.ID, "--name", "approve", "--input", input)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("temporal workflow signal: %v\n%s", err, out)
-		}
+	admin.call("POST", "/api/approvals/"+req.ID+"/decision-token", map[string]string{"decision": "maybe"}, 400, nil)
+	var dt decisionToken
+	admin.call("POST", "/api/approvals/"+req.ID+"/decision-token", map[string]string{"comment": "approved in the CLI"}, 200, &dt)
+	if dt.Token == "" || time.Until(dt.ExpiresAt) > 10*time.Minute || !strings.Contains(dt.UIInput, dt.Token) ||
+		!strings.HasPrefix(dt.Command, "temporal workflow signal --workflow-id approval-"+req.ID+" --name approve ") ||
+		!strings.Contains(dt.RejectCommand, "--name reject") {
+		t.Fatalf("decision token answer: %+v", dt)
 	}
-	signal(`{"approverEmail":"eve@example.com","comment":"me too"}`)
-	signal(`{"approverEmail":"admin@example.com","comment":"approved in the CLI"}`)
+	s.paste(dt.Command)
 	done := admin.waitApproval(req.ID, "approved")
-	if len(done.Decisions) != 1 || done.Decisions[0].Via != "signal" || len(done.IgnoredSignals) != 1 ||
-		!strings.Contains(done.IgnoredSignals[0].Reason, "not eligible") {
+	if len(done.Decisions) != 1 || done.Decisions[0].Via != "signal" || done.Decisions[0].Email != "admin@example.com" || len(done.IgnoredSignals) != 0 {
 		t.Fatalf("approval: %+v", done)
 	}
+	admin.call("POST", "/api/approvals/"+req.ID+"/decision-token", nil, 409, nil)
 	dana.waitRole("technical_user")
 	recordHistory(t, s.temporal.Address(), "approval-"+req.ID, "approval_role_approved")
 
@@ -106,6 +128,37 @@ func TestRoleChangeApprovalThroughAPIAndCLI(t *testing.T) {
 	dana.call("GET", "/api/user/profile", nil, 200, &profile)
 	if profile.Role != "technical_user" {
 		t.Fatalf("a rejected request changed the role to %q", profile.Role)
+	}
+}
+
+// TestTypedAdminEmailSignalWithoutTokenIsIgnored: a business user who can
+// reach Temporal signals approve on their own role change, typing an admin's
+// email: the signal is recorded as ignored with the reason, the request stays
+// pending and the role does not change.
+func TestTypedAdminEmailSignalWithoutTokenIsIgnored(t *testing.T) {
+	s := newStack(t)
+	s.worker("platform")
+	admin := s.login("admin@example.com")
+	dana := s.login("dana@example.com")
+
+	var req approval
+	dana.call("POST", "/api/user/role-requests", map[string]string{"role": "admin", "reason": "I want in"}, 202, &req)
+	dana.waitApproval(req.ID, "pending")
+	s.paste(`temporal workflow signal --workflow-id approval-` + req.ID + ` --name approve --input '{"approverEmail":"admin@example.com","comment":"approved"}'`)
+	var a approval
+	deadline := time.Now().Add(30 * time.Second)
+	for len(a.IgnoredSignals) == 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		admin.call("GET", "/api/approvals/"+req.ID, nil, 200, &a)
+	}
+	if a.Status != "pending" || len(a.Decisions) != 0 || len(a.IgnoredSignals) != 1 ||
+		a.IgnoredSignals[0].From != "admin@example.com" || !strings.Contains(a.IgnoredSignals[0].Reason, "needs a decision token") {
+		t.Fatalf("approval: %+v", a)
+	}
+	var profile struct{ Role string }
+	dana.call("GET", "/api/user/profile", nil, 200, &profile)
+	if profile.Role == "admin" {
+		t.Fatal("a signal without a decision token changed the role")
 	}
 }
 
@@ -198,14 +251,10 @@ func TestPendingApprovalSurvivesWorkerCrash(t *testing.T) {
 	s.worker("platform,deploy")
 
 	// The approver answers from the Temporal CLI, exactly as the README shows.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, temporalBin, "workflow", "signal", "--address", s.temporal.Address(),
-		"--workflow-id", "approval-"+*d.ApprovalID, "--name", "approve",
-		"--input", `{"approverEmail":"admin@example.com","comment":"approved in the CLI after the crash"}`)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("temporal workflow signal: %v\n%s", err, out)
-	}
+	var dt decisionToken
+	admin.call("POST", "/api/approvals/"+*d.ApprovalID+"/decision-token",
+		map[string]string{"decision": "approve", "comment": "approved in the CLI after the crash"}, 200, &dt)
+	s.paste(dt.Command)
 	if done := biz.waitStatus(d.ID, 90*time.Second, "deployed", "failed"); done.Status != "deployed" {
 		t.Fatalf("deployment after the crash: %+v", done)
 	}

@@ -82,10 +82,14 @@ type DecideRequest struct {
 }
 
 // SignalInput is what an approver sends with the approve or reject signal
-// from the Temporal UI or CLI.
+// from the Temporal UI or CLI: the decision token from
+// POST /api/approvals/:id/decision-token and a comment. ApproverEmail and
+// ApproverID are what signals carried before decision tokens; they prove
+// nothing and are recorded only to say who a refused signal claimed to be.
 type SignalInput struct {
-	ApproverEmail string `json:"approverEmail"`
-	ApproverID    string `json:"approverId"`
+	Token         string `json:"token,omitempty"`
+	ApproverEmail string `json:"approverEmail,omitempty"`
+	ApproverID    string `json:"approverId,omitempty"`
 	Comment       string `json:"comment"`
 }
 

@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/forgeai/platform/activities"
+	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/models"
 	"github.com/forgeai/platform/workflows"
 )
@@ -73,6 +75,8 @@ func approvalEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *approvalRec
 		rec.applied++
 		return nil
 	})
+	verifier := &activities.Approvals{Store: knownUsers{}, Decisions: decisionKeys}
+	env.OnActivity(ap.VerifyDecision, mock.Anything, mock.Anything).Return(verifier.VerifyDecision)
 	env.OnActivity(ap.LookupApprover, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.LookupInput) (activities.Approver, error) {
 		for _, a := range []activities.Approver{requester, tech1, tech2, admin, business} {
 			if a.Email == in.Email || a.ID == in.ID {
@@ -82,6 +86,24 @@ func approvalEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *approvalRec
 		return activities.Approver{}, nil
 	})
 	return env, rec
+}
+
+// decisionKeys signs the decision tokens of the tests and verifies them in
+// the real VerifyDecision activity.
+var decisionKeys, _ = auth.NewDecisionTokens("workflow-test-secret-0123456789-0123456789")
+
+// knownUsers is an approval store that knows the test's approvers by id.
+type knownUsers struct{}
+
+func (knownUsers) SyncApproval(context.Context, string, models.ApprovalUpdate) error { return nil }
+func (knownUsers) ApplyApproval(context.Context, string) error                       { return nil }
+func (knownUsers) FindUser(_ context.Context, email, id string) (models.User, error) {
+	for _, a := range []activities.Approver{requester, tech1, tech2, admin, business} {
+		if (email != "" && a.Email == email) || (email == "" && a.ID == id) {
+			return models.User{ID: a.ID, Email: a.Email, Role: a.Role}, nil
+		}
+	}
+	return models.User{}, models.ErrNotFound
 }
 
 func approvalInput(required int) workflows.ApprovalInput {
@@ -178,27 +200,89 @@ func TestApprovalAfterEscalationAdminsMayDecide(t *testing.T) {
 	}
 }
 
-func TestApprovalSignalsAreCheckedLikeUpdates(t *testing.T) {
-	env, _ := approvalEnv(t)
-	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalApprove, workflows.SignalInput{ApproverEmail: "biz@example.com"})
-	}, time.Minute)
-	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalApprove, "not an object")
-	}, 2*time.Minute)
-	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalApprove, workflows.SignalInput{ApproverEmail: "nobody@example.com"})
-	}, 3*time.Minute)
-	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(workflows.SignalApprove, workflows.SignalInput{ApproverEmail: "t1@example.com", Comment: "ok"})
-	}, 4*time.Minute)
-	env.ExecuteWorkflow(workflows.ApprovalWorkflowName, approvalInput(1))
-	st := result(t, env)
-	if st.Status != models.ApprovalApproved || len(st.Decisions) != 1 || st.Decisions[0].Via != "signal" {
-		t.Fatalf("state %+v", st)
+// TestApprovalSignalsNeedAValidDecisionToken: a signal from the Temporal UI
+// or CLI counts only with a decision token for this approval, this kind of
+// decision, an approver who may decide now, not expired and not used before;
+// anything else is recorded under ignored signals with the reason.
+func TestApprovalSignalsNeedAValidDecisionToken(t *testing.T) {
+	now := time.Now()
+	forger, err := auth.NewDecisionTokens(strings.Repeat("f", 40))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(st.Ignored) != 3 || !strings.Contains(st.Ignored[0].Reason, "not eligible") || st.Ignored[2].Reason != "unknown approver" {
-		t.Fatalf("ignored %+v", st.Ignored)
+	token := func(keys *auth.DecisionTokens, approvalID, approverID, kind string, at time.Time) string {
+		t.Helper()
+		tok, _, err := keys.Issue(approvalID, approverID, kind, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	t1Token := token(decisionKeys, "a1", tech1.ID, auth.DecisionEither, now)
+	type signal struct {
+		name string
+		in   any
+	}
+	tests := []struct {
+		name       string
+		required   int
+		signals    []signal
+		wantStatus string
+		decided    []string // approver ids of the applied decisions
+		ignored    []string // a part of each ignored signal's reason, in order
+	}{
+		{"valid token applied", 1, []signal{{workflows.SignalApprove, workflows.SignalInput{Token: t1Token, Comment: "ok"}}},
+			models.ApprovalApproved, []string{tech1.ID}, nil},
+		{"valid reject token applied", 1, []signal{{workflows.SignalReject, workflows.SignalInput{Token: token(decisionKeys, "a1", admin.ID, auth.DecisionReject, now), Comment: "no"}}},
+			models.ApprovalRejected, []string{admin.ID}, nil},
+		{"missing token: a typed admin email", 1, []signal{{workflows.SignalApprove, workflows.SignalInput{ApproverEmail: admin.Email, Comment: "trust me"}}},
+			models.ApprovalExpired, nil, []string{workflows.ReasonNeedsToken}},
+		{"malformed input", 1, []signal{{workflows.SignalApprove, "not an object"}},
+			models.ApprovalExpired, nil, []string{"malformed signal input"}},
+		{"expired", 1, []signal{{workflows.SignalApprove, workflows.SignalInput{Token: token(decisionKeys, "a1", tech1.ID, auth.DecisionEither, now.Add(-auth.DecisionTTL-time.Second))}}},
+			models.ApprovalExpired, nil, []string{"expired"}},
+		{"wrong approval", 1, []signal{{workflows.SignalApprove, workflows.SignalInput{Token: token(decisionKeys, "a2", tech1.ID, auth.DecisionEither, now)}}},
+			models.ApprovalExpired, nil, []string{"another approval"}},
+		{"wrong approver: not eligible", 1, []signal{{workflows.SignalApprove, workflows.SignalInput{Token: token(decisionKeys, "a1", business.ID, auth.DecisionEither, now)}}},
+			models.ApprovalExpired, nil, []string{"not eligible"}},
+		{"wrong approver: the requester", 1, []signal{{workflows.SignalApprove, workflows.SignalInput{Token: token(decisionKeys, "a1", requester.ID, auth.DecisionEither, now)}}},
+			models.ApprovalExpired, nil, []string{"own request"}},
+		{"wrong approver: unknown", 1, []signal{{workflows.SignalApprove, workflows.SignalInput{Token: token(decisionKeys, "a1", "u-gone", auth.DecisionEither, now)}}},
+			models.ApprovalExpired, nil, []string{"no longer exists"}},
+		{"wrong decision kind", 1, []signal{{workflows.SignalApprove, workflows.SignalInput{Token: token(decisionKeys, "a1", tech1.ID, auth.DecisionReject, now)}}},
+			models.ApprovalExpired, nil, []string{"does not allow approve"}},
+		{"not signed by the platform", 1, []signal{{workflows.SignalApprove, workflows.SignalInput{Token: token(forger, "a1", tech1.ID, auth.DecisionEither, now)}}},
+			models.ApprovalExpired, nil, []string{"not valid"}},
+		{"reused token", 2, []signal{
+			{workflows.SignalApprove, workflows.SignalInput{Token: t1Token, Comment: "ok"}},
+			{workflows.SignalApprove, workflows.SignalInput{Token: t1Token, Comment: "again"}},
+			{workflows.SignalApprove, workflows.SignalInput{Token: token(decisionKeys, "a1", tech2.ID, auth.DecisionApprove, now)}},
+		}, models.ApprovalApproved, []string{tech1.ID, tech2.ID}, []string{workflows.ReasonTokenUsed}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, _ := approvalEnv(t)
+			for i, sig := range tt.signals {
+				env.RegisterDelayedCallback(func() { env.SignalWorkflow(sig.name, sig.in) }, time.Duration(i+1)*time.Minute)
+			}
+			env.ExecuteWorkflow(workflows.ApprovalWorkflowName, approvalInput(tt.required))
+			st := result(t, env)
+			var decided []string
+			for _, d := range st.Decisions {
+				if d.Via != activities.ViaSignal {
+					t.Errorf("decision %+v not via signal", d)
+				}
+				decided = append(decided, d.ApproverID)
+			}
+			if st.Status != tt.wantStatus || !slices.Equal(decided, tt.decided) || len(st.Ignored) != len(tt.ignored) {
+				t.Fatalf("state %+v", st)
+			}
+			for i, want := range tt.ignored {
+				if !strings.Contains(st.Ignored[i].Reason, want) {
+					t.Errorf("ignored[%d] reason %q, want %q", i, st.Ignored[i].Reason, want)
+				}
+			}
+		})
 	}
 }
 

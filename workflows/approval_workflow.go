@@ -22,6 +22,20 @@ import (
 // applying an approval.
 const approvalCancellation = "approval-cancellation"
 
+// approvalDecisionTokens versions how ApprovalWorkflow trusts an
+// approve/reject signal. From version 1 a signal counts only with a decision
+// token, checked by the VerifyDecision activity and accepted once; before,
+// the workflow looked up whichever approver the signal named
+// (LookupApprover), so anyone who could reach Temporal decided as anyone.
+// The version is asked for when a decodable signal arrives.
+const approvalDecisionTokens = "approval-decision-tokens"
+
+// ReasonNeedsToken is why a signal without a decision token is ignored.
+const ReasonNeedsToken = "a decision over Temporal needs a decision token (POST /api/approvals/:id/decision-token)"
+
+// ReasonTokenUsed is why a decision token is ignored the second time.
+const ReasonTokenUsed = "this decision token was already used"
+
 // ReasonCancelled is the reason of an approval cancelled before a decision
 // (its deployment was cancelled, or its workflow).
 const ReasonCancelled = "the request was cancelled before a decision"
@@ -75,7 +89,7 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (activities.Approv
 		return *st, err
 	}
 	sync(ctx, models.EventApprovalRequested)
-	waitForDecision(ctx, in, st, sync, handlesCancel)
+	waitForDecision(ctx, in, st, sync, handlesCancel, map[string]bool{})
 	final := ctx
 	if (st.Status == models.ApprovalApproved || ctx.Err() != nil) && handlesCancel() {
 		final, _ = workflow.NewDisconnectedContext(ctx)
@@ -97,8 +111,9 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (activities.Approv
 }
 
 // waitForDecision serves signals and timers until the request is resolved
-// (or, from version 1 of approvalCancellation, cancelled).
-func waitForDecision(ctx workflow.Context, in ApprovalInput, st *activities.ApprovalState, sync func(workflow.Context, string), handlesCancel func() bool) {
+// (or, from version 1 of approvalCancellation, cancelled). usedTokens holds
+// the ids of the decision tokens already applied.
+func waitForDecision(ctx workflow.Context, in ApprovalInput, st *activities.ApprovalState, sync func(workflow.Context, string), handlesCancel func() bool, usedTokens map[string]bool) {
 	timerCtx, cancelTimers := workflow.WithCancel(ctx)
 	defer cancelTimers()
 	deadline := workflow.NewTimer(timerCtx, in.Timeout)
@@ -116,8 +131,8 @@ func waitForDecision(ctx workflow.Context, in ApprovalInput, st *activities.Appr
 			return
 		}
 		sel := workflow.NewSelector(ctx)
-		sel.AddReceive(approveCh, func(c workflow.ReceiveChannel, _ bool) { onSignal(ctx, c, SignalApprove, in, st, sync) })
-		sel.AddReceive(rejectCh, func(c workflow.ReceiveChannel, _ bool) { onSignal(ctx, c, SignalReject, in, st, sync) })
+		sel.AddReceive(approveCh, func(c workflow.ReceiveChannel, _ bool) { onSignal(ctx, c, SignalApprove, in, st, sync, usedTokens) })
+		sel.AddReceive(rejectCh, func(c workflow.ReceiveChannel, _ bool) { onSignal(ctx, c, SignalReject, in, st, sync, usedTokens) })
 		sel.AddFuture(deadline, func(f workflow.Future) {
 			if !cancelled(f) {
 				st.Status, st.Reason = models.ApprovalExpired, "nobody decided before the deadline"
@@ -149,11 +164,17 @@ func awaitResolved(ctx workflow.Context, st *activities.ApprovalState) workflow.
 	return f
 }
 
-func onSignal(ctx workflow.Context, c workflow.ReceiveChannel, name string, in ApprovalInput, st *activities.ApprovalState, sync func(workflow.Context, string)) {
+// onSignal takes one approve/reject signal and applies it when it passes
+// the checks; anything else is recorded under ignored signals with the reason.
+func onSignal(ctx workflow.Context, c workflow.ReceiveChannel, name string, in ApprovalInput, st *activities.ApprovalState,
+	sync func(workflow.Context, string), usedTokens map[string]bool) {
+	ignore := func(from, reason string) {
+		st.Ignored = append(st.Ignored, activities.IgnoredSignal{Signal: name, From: from, Reason: reason, At: workflow.Now(ctx)})
+		sync(ctx, models.EventApprovalSignalIgnored)
+	}
 	sig, ok := receiveSignal(ctx, c)
 	if !ok {
-		st.Ignored = append(st.Ignored, activities.IgnoredSignal{Signal: name, Reason: "malformed signal input: want {\"approverEmail\" or \"approverId\", \"comment\"}", At: workflow.Now(ctx)})
-		sync(ctx, models.EventApprovalSignalIgnored)
+		ignore("", "malformed signal input: want {\"token\", \"comment\"}")
 		return
 	}
 	from := sig.ApproverEmail
@@ -161,12 +182,16 @@ func onSignal(ctx workflow.Context, c workflow.ReceiveChannel, name string, in A
 		from = sig.ApproverID
 	}
 	var a activities.Approver
-	if from != "" {
-		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, approvalBookkeeping), approvalActs.LookupApprover, activities.LookupInput{
-			Email: sig.ApproverEmail, ID: sig.ApproverID,
-		}).Get(ctx, &a); err != nil {
-			a = activities.Approver{}
+	var tokenID string
+	if workflow.GetVersion(ctx, approvalDecisionTokens, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		a = lookupNamedApprover(ctx, sig)
+	} else {
+		v, reason := verifyToken(ctx, in, name, sig, usedTokens)
+		if reason != "" {
+			ignore(from, reason)
+			return
 		}
+		a, tokenID, from = v.Approver, v.TokenID, v.Approver.Email
 	}
 	if err := checkDecision(st, in, a, name == SignalApprove, sig.Comment); err != nil {
 		reason := err.Error()
@@ -174,13 +199,53 @@ func onSignal(ctx workflow.Context, c workflow.ReceiveChannel, name string, in A
 		if errors.As(err, &appErr) {
 			reason = appErr.Message()
 		}
-		st.Ignored = append(st.Ignored, activities.IgnoredSignal{Signal: name, From: from, Reason: reason, At: workflow.Now(ctx)})
-		sync(ctx, models.EventApprovalSignalIgnored)
+		ignore(from, reason)
 		return
+	}
+	if tokenID != "" {
+		usedTokens[tokenID] = true
 	}
 	recordDecision(st, activities.Decision{ApproverID: a.ID, Email: a.Email, Approve: name == SignalApprove, Comment: sig.Comment,
 		Via: activities.ViaSignal, At: workflow.Now(ctx)}, in.Required)
 	sync(ctx, models.EventApprovalDecided)
+}
+
+// lookupNamedApprover is how signals were trusted before decision tokens
+// (the DefaultVersion of approvalDecisionTokens): by the email or id they name.
+func lookupNamedApprover(ctx workflow.Context, sig SignalInput) activities.Approver {
+	var a activities.Approver
+	if sig.ApproverEmail == "" && sig.ApproverID == "" {
+		return a
+	}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, approvalBookkeeping), approvalActs.LookupApprover, activities.LookupInput{
+		Email: sig.ApproverEmail, ID: sig.ApproverID,
+	}).Get(ctx, &a); err != nil {
+		return activities.Approver{}
+	}
+	return a
+}
+
+// verifyToken has the VerifyDecision activity check the signal's decision
+// token (signature, approval, decision kind, expiry on the worker's clock,
+// the approver by id) and refuses a token already applied; a non-empty
+// reason means the signal does not count.
+func verifyToken(ctx workflow.Context, in ApprovalInput, name string, sig SignalInput, usedTokens map[string]bool) (activities.VerifiedDecision, string) {
+	if sig.Token == "" {
+		return activities.VerifiedDecision{}, ReasonNeedsToken
+	}
+	var v activities.VerifiedDecision
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, approvalBookkeeping), approvalActs.VerifyDecision, activities.VerifyDecisionInput{
+		Token: sig.Token, ApprovalID: in.ApprovalID, Decision: name,
+	}).Get(ctx, &v); err != nil {
+		return v, "the decision token could not be verified: " + err.Error()
+	}
+	switch {
+	case v.Reason != "":
+		return v, v.Reason
+	case usedTokens[v.TokenID]:
+		return v, ReasonTokenUsed
+	}
+	return v, ""
 }
 
 // receiveSignal takes any payload off the channel (so a malformed one is
@@ -204,9 +269,9 @@ func receiveSignal(ctx workflow.Context, c workflow.ReceiveChannel) (SignalInput
 }
 
 func currentDetails(in ApprovalInput) string {
-	return fmt.Sprintf("**%s** awaiting %d approval(s) by a %v.\n\nApprove: signal `%s` with `{\"approverEmail\":\"you@example.com\",\"comment\":\"…\"}`.\n"+
-		"Reject: signal `%s` with `{\"approverEmail\":\"you@example.com\",\"comment\":\"reason\"}`.",
-		in.Type, max(in.Required, 1), in.EligibleRoles, SignalApprove, SignalReject)
+	return fmt.Sprintf("**%s** awaiting %d approval(s) by a %v.\n\nGet a decision token (POST /api/approvals/%s/decision-token), then\n"+
+		"approve: signal `%s` with `{\"token\":\"…\",\"comment\":\"…\"}`; reject: signal `%s` with `{\"token\":\"…\",\"comment\":\"reason\"}`.",
+		in.Type, max(in.Required, 1), in.EligibleRoles, in.ApprovalID, SignalApprove, SignalReject)
 }
 
 func setApprovalStatus(ctx workflow.Context, status string) {

@@ -9,6 +9,7 @@ import (
 	"github.com/forgeai/platform/activities"
 	"github.com/forgeai/platform/internal/ai"
 	"github.com/forgeai/platform/internal/artifacts"
+	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/models"
 	"github.com/forgeai/platform/worker"
@@ -21,10 +22,20 @@ import (
 func runWorkers(ctx context.Context, cfg config.Config, log *slog.Logger, tc client.Client, store *models.Store, arts artifacts.Store, m *ai.Metrics) error {
 	queues := worker.Queues(
 		deploymentActivities(cfg, store, arts, m),
-		&activities.Approvals{Store: store},
+		approvalActivities(cfg, store),
 		onboardingActivities(cfg, store, workflows.NewClient(tc)),
 	)
 	return worker.Run(ctx, tc, workerOptions(cfg, log), queues)
+}
+
+// approvalActivities verifies decision tokens with the key the API signs
+// them with (JWT_SECRET); a worker without it refuses every token.
+func approvalActivities(cfg config.Config, store *models.Store) *activities.Approvals {
+	a := &activities.Approvals{Store: store}
+	if d, err := auth.NewDecisionTokens(cfg.JWTSecret); err == nil {
+		a.Decisions = d
+	}
+	return a
 }
 
 func workerOptions(cfg config.Config, log *slog.Logger) worker.Options {

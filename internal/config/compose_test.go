@@ -466,3 +466,28 @@ func TestComposeNamedVolumesAreDeclared(t *testing.T) {
 		t.Error("postgres has no volume: its data would be lost with the container")
 	}
 }
+
+// Temporal's gRPC port takes signals and updates from anyone who reaches
+// it, so compose publishes it, if at all, on the host's loopback only.
+func TestComposeDoesNotPublishTemporalGRPCOnEveryInterface(t *testing.T) {
+	c := loadCompose(t)
+	for name, svc := range c.Services {
+		for _, p := range svc.Ports {
+			s := fmt.Sprint(p)
+			hostIP := ""
+			if m, ok := p.(map[string]any); ok { // long syntax
+				s, hostIP = fmt.Sprintf("%v:%v", m["published"], m["target"]), fmt.Sprint(m["host_ip"])
+			}
+			parts := strings.Split(strings.TrimSuffix(s, "/tcp"), ":")
+			if parts[len(parts)-1] != "7233" {
+				continue
+			}
+			if len(parts) == 3 {
+				hostIP = parts[0]
+			}
+			if ip := net.ParseIP(hostIP); ip == nil || !ip.IsLoopback() {
+				t.Errorf("service %s publishes Temporal's gRPC port on every interface (%q); bind it to 127.0.0.1", name, s)
+			}
+		}
+	}
+}
