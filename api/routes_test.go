@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"encoding/json"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,4 +96,49 @@ func TestEveryRouteEnforcesItsAccess(t *testing.T) {
 			t.Fatalf("walked only %d routes", seen)
 		}
 	})
+}
+
+// The OpenAPI document states each route's access as the router enforces it:
+// no security for public routes, bearer security otherwise, and for a route
+// that needs a permission its name (x-permission) and the 403 answer.
+func TestOpenAPIStatesEachRoutesAccess(t *testing.T) {
+	h := newHarness(t, config.SQLite, options{devMode: true})
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Security   []map[string][]string `json:"security"`
+			Permission string                `json:"x-permission"`
+			Responses  map[string]any        `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(h.do("GET", "/api/openapi.json", "", nil).expect(t, 200).Body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	param := regexp.MustCompile(`:(\w+)`)
+	for _, r := range h.app.GetRoutes(true) {
+		if !strings.HasPrefix(r.Path, "/api/") || r.Method == "HEAD" || r.Method == "USE" {
+			continue
+		}
+		access, _ := api.RouteAccess(r)
+		op, ok := doc.Paths[param.ReplaceAllString(r.Path, "{$1}")][strings.ToLower(r.Method)]
+		if !ok {
+			continue // TestOpenAPIMatchesRoutes reports it
+		}
+		public := access == api.Public || access == api.Personalised || access == api.SignedInOnSocket
+		switch {
+		case public && len(op.Security) > 0:
+			t.Errorf("%s %s is %s but documented with security", r.Method, r.Path, access)
+		case !public && len(op.Security) == 0:
+			t.Errorf("%s %s needs %s but is documented without security", r.Method, r.Path, access)
+		}
+		want := ""
+		if !public && access != api.SignedIn {
+			want = string(access)
+		}
+		if op.Permission != want {
+			t.Errorf("%s %s: x-permission %q, want %q", r.Method, r.Path, op.Permission, want)
+		}
+		if _, has403 := op.Responses["403"]; want != "" && !has403 {
+			t.Errorf("%s %s needs %s but documents no 403", r.Method, r.Path, want)
+		}
+	}
 }
