@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -181,6 +182,18 @@ func TestAdminUnpublishesTemplate(t *testing.T) {
 		h.do("GET", "/api/projects/"+p.ID, owner, nil).expect(t, 200)
 		h.do("POST", "/api/templates/"+tpl.ID+"/unpublish", admin, nil).expect(t, 200)
 		h.do("POST", "/api/templates/01930000-0000-7000-8000-000000000000/unpublish", admin, nil).expect(t, 404)
+
+		// A template still under review is decided by its approval, not unpublished.
+		pending, err := h.store.CreateUserTemplate(t.Context(), models.Template{
+			Slug: "under-review", Name: "Under review", Industry: "finance", Description: "A template still waiting for its approval.",
+			Complexity: "low", Compliance: models.NewJSON([]string{}), Features: models.NewJSON([]string{}), ROI: models.NewJSON(map[string]any{}),
+			ConfigSchema: models.NewJSON(json.RawMessage(`{"type":"object"}`)), Scaffold: models.NewJSON([]models.ScaffoldFile{}),
+			ContentDigest: "digest",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.do("POST", "/api/templates/"+pending.ID+"/unpublish", admin, nil).expect(t, 409)
 	})
 }
 
