@@ -241,4 +241,7 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	s.handle(r, get, "/audit", auth.ReadAudit, s.listAudit)
 	s.handle(r, get, "/audit/verify", auth.ReadAudit, s.verifyAudit)
 	s.handle(r, get, "/audit/report", auth.ReadAudit, s.auditReport)
+
+	// Key figures from SQL aggregates (models.KPIs).
+	s.handle(r, get, "/analytics/kpis", auth.ReadAnalytics, s.analyticsKPIs)
 }

@@ -15,6 +15,7 @@ const (
 	ApproveTemplate   Permission = "approve:template"
 	AdminUsers        Permission = "admin:users"
 	ReadAudit         Permission = "read:audit"
+	ReadAnalytics     Permission = "read:analytics"
 )
 
 var basePermissions = []Permission{ReadTemplates, CreateProject, Chat}
@@ -25,7 +26,7 @@ var rolePermissions = map[string][]Permission{
 	"business_user":  basePermissions,
 	"technical_user": append(append([]Permission{}, basePermissions...), DeployProject, ApproveDeployment, SubmitTemplate),
 	"admin": append(append([]Permission{}, basePermissions...), DeployProject, ApproveDeployment, SubmitTemplate,
-		PublishTemplate, ApproveTemplate, AdminUsers, ReadAudit),
+		PublishTemplate, ApproveTemplate, AdminUsers, ReadAudit, ReadAnalytics),
 }
 
 // Can reports whether role grants p. Unknown roles grant nothing.
