@@ -7,7 +7,7 @@
 // starts `platform api` against it, seeds a user and projects over HTTP, then
 // runs a fixed-rate open-loop load (internal/loadgen) per endpoint.
 //
-//	go run ./cmd/bench [-platform bin/platform] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-json]
+//	go run ./cmd/bench [-platform bin/platform] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-kpi-deployments 100000] [-json]
 package main
 
 import (
@@ -42,6 +42,7 @@ type options struct {
 	rounds      int
 	wsClients   int
 	eventRate   float64
+	kpiDeploys  int
 }
 
 func main() {
@@ -64,6 +65,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 5, "rounds of concurrent deployments and no-op workflows, interleaved; the ratio is their median")
 	flag.IntVar(&o.wsClients, "ws-clients", 1000, "WebSocket clients in the live-events bench (0 skips it)")
 	flag.Float64Var(&o.eventRate, "event-rate", 200, "events appended per second in the live-events bench")
+	flag.IntVar(&o.kpiDeploys, "kpi-deployments", 100000, "deployments seeded for the GET /api/analytics/kpis timing, run last (0 skips it)")
 	flag.Parse()
 
 	if o.rate <= 0 || o.duration <= 0 || o.warmup < 0 || o.projects < 0 || o.maxInFlight <= 0 || o.rounds < 1 {
@@ -188,6 +190,11 @@ func run(ctx context.Context, o options) (err error) {
 	if stack != nil {
 		if rep.Deploy, err = runDeployBench(ctx, o, c, stack, dbURL, templates); err != nil {
 			return fmt.Errorf("deployment bench: %w", err)
+		}
+	}
+	if o.kpiDeploys > 0 {
+		if rep.KPI, err = runKPIBench(ctx, o.kpiDeploys, c, dbURL); err != nil {
+			return fmt.Errorf("analytics bench: %w", err)
 		}
 	}
 	rep.Memory = memReport{IdleMB: idleRSS, AfterLoadMB: afterRSS, PeakMB: peakRSS,

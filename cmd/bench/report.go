@@ -28,6 +28,7 @@ type report struct {
 	Memory    memReport        `json:"memory"`
 	Deploy    *deployReport    `json:"deploy,omitempty"`
 	Events    *eventsReport    `json:"events,omitempty"`
+	KPI       *kpiReport       `json:"kpi,omitempty"`
 }
 
 type machineInfo struct {
@@ -148,6 +149,9 @@ func (r *report) writeText(w io.Writer) {
 	}
 	if r.Deploy != nil {
 		r.Deploy.writeText(w)
+	}
+	if r.KPI != nil {
+		r.KPI.writeText(w)
 	}
 }
 
