@@ -273,10 +273,12 @@ func (s *Store) param() string {
 	return "?"
 }
 
-// secondsBetween is the SQL for the seconds from timestamp a to b.
+// secondsBetween is the SQL for the seconds from timestamp a to b. On
+// Postgres date_part, not EXTRACT: EXTRACT answers numeric, which takes
+// twice as long over the tens of thousands of rows a median sorts.
 func (s *Store) secondsBetween(a, b string) string {
 	if s.dialect == config.Postgres {
-		return "CAST(EXTRACT(EPOCH FROM (" + b + " - " + a + ")) AS DOUBLE PRECISION)"
+		return "date_part('epoch', " + b + " - " + a + ")"
 	}
 	return "((julianday(" + b + ") - julianday(" + a + ")) * 86400.0)"
 }
