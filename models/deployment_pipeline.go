@@ -316,8 +316,8 @@ func (s *Store) FinishDeployment(ctx context.Context, id, status, url, errMsg st
 		if err := s.appendDeploymentEvent(tx, ev, d, "deployment.finished", data); err != nil {
 			return err
 		}
-		return s.emit(tx, ev, UserStream(d.RequestedBy), "notification", map[string]any{
-			"kind": "deployment_finished", "deploymentId": d.ID, "projectId": d.ProjectID, "status": status, "url": url, "error": errMsg,
+		return s.emit(tx, ev, UserStream(d.RequestedBy), EventNotification, map[string]any{
+			"kind": NoticeDeploymentFinished, "deploymentId": d.ID, "projectId": d.ProjectID, "status": status, "url": url, "error": errMsg,
 		})
 	})
 	return d, translate("finish deployment", err)

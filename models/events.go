@@ -61,7 +61,15 @@ func (s *Store) withEvents(ctx context.Context, fn func(tx *gorm.DB, ev *pending
 }
 
 // emit queues an event on stream; withEvents appends it before committing.
-func (s *Store) emit(_ *gorm.DB, ev *pending, stream, typ string, data any) error {
+// A notification is also stored in tx (storeNotification), so the event and
+// the user's stored notification never diverge.
+func (s *Store) emit(tx *gorm.DB, ev *pending, stream, typ string, data any) error {
+	if typ == EventNotification {
+		var err error
+		if data, err = storeNotification(tx, stream, data); err != nil {
+			return err
+		}
+	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("encode event %s: %w", typ, err)
