@@ -7,7 +7,7 @@
 // starts `platform api` against it, seeds a user and projects over HTTP, then
 // runs a fixed-rate open-loop load (internal/loadgen) per endpoint.
 //
-//	go run ./cmd/bench [-platform bin/platform] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-kpi-deployments 100000] [-json]
+//	go run ./cmd/bench [-platform bin/platform] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-middleware-rate 300] [-audit-events 100000] [-kpi-deployments 100000] [-json]
 package main
 
 import (
@@ -43,6 +43,8 @@ type options struct {
 	wsClients   int
 	eventRate   float64
 	kpiDeploys  int
+	mwRate      float64
+	auditEvents int
 }
 
 func main() {
@@ -65,6 +67,8 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 5, "rounds of concurrent deployments and no-op workflows, interleaved; the ratio is their median")
 	flag.IntVar(&o.wsClients, "ws-clients", 1000, "WebSocket clients in the live-events bench (0 skips it)")
 	flag.Float64Var(&o.eventRate, "event-rate", 200, "events appended per second in the live-events bench")
+	flag.Float64Var(&o.mwRate, "middleware-rate", 300, "requests per second, three kinds in turn, for -duration after -warmup in the middleware-cost section (0 skips it)")
+	flag.IntVar(&o.auditEvents, "audit-events", 100000, "audit events appended for the GET /api/audit/verify timing (0 skips it)")
 	flag.IntVar(&o.kpiDeploys, "kpi-deployments", 100000, "deployments seeded for the GET /api/analytics/kpis timing, run last (0 skips it)")
 	flag.Parse()
 
@@ -190,6 +194,16 @@ func run(ctx context.Context, o options) (err error) {
 	if stack != nil {
 		if rep.Deploy, err = runDeployBench(ctx, o, c, stack, dbURL, templates); err != nil {
 			return fmt.Errorf("deployment bench: %w", err)
+		}
+	}
+	if o.mwRate > 0 {
+		if rep.Middleware, err = runMiddlewareBench(ctx, o, c); err != nil {
+			return fmt.Errorf("middleware bench: %w", err)
+		}
+	}
+	if o.auditEvents > 0 {
+		if rep.Audit, err = runAuditBench(ctx, o.auditEvents, c, dbURL); err != nil {
+			return fmt.Errorf("audit bench: %w", err)
 		}
 	}
 	if o.kpiDeploys > 0 {

@@ -22,13 +22,15 @@ const (
 )
 
 type report struct {
-	Machine   machineInfo      `json:"machine"`
-	Config    runConfig        `json:"config"`
-	Endpoints []endpointReport `json:"endpoints"`
-	Memory    memReport        `json:"memory"`
-	Deploy    *deployReport    `json:"deploy,omitempty"`
-	Events    *eventsReport    `json:"events,omitempty"`
-	KPI       *kpiReport       `json:"kpi,omitempty"`
+	Machine    machineInfo       `json:"machine"`
+	Config     runConfig         `json:"config"`
+	Endpoints  []endpointReport  `json:"endpoints"`
+	Memory     memReport         `json:"memory"`
+	Deploy     *deployReport     `json:"deploy,omitempty"`
+	Events     *eventsReport     `json:"events,omitempty"`
+	KPI        *kpiReport        `json:"kpi,omitempty"`
+	Middleware *middlewareReport `json:"middleware,omitempty"`
+	Audit      *auditReport      `json:"audit,omitempty"`
 }
 
 type machineInfo struct {
@@ -149,6 +151,12 @@ func (r *report) writeText(w io.Writer) {
 	}
 	if r.Deploy != nil {
 		r.Deploy.writeText(w)
+	}
+	if r.Middleware != nil {
+		r.Middleware.writeText(w)
+	}
+	if r.Audit != nil {
+		r.Audit.writeText(w)
 	}
 	if r.KPI != nil {
 		r.KPI.writeText(w)
