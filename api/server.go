@@ -244,4 +244,10 @@ func (s *Server) routes(app *fiber.App, o Options) {
 
 	// Key figures from SQL aggregates (models.KPIs).
 	s.handle(r, get, "/analytics/kpis", auth.ReadAnalytics, s.analyticsKPIs)
+
+	// Stored notifications, each user's own: another's answers 404.
+	s.handle(r, get, "/notifications", SignedIn, s.listNotifications)
+	s.handle(r, get, "/notifications/unread-count", SignedIn, s.unreadNotifications)
+	s.handle(r, post, "/notifications/read-all", SignedIn, s.readAllNotifications)
+	s.handle(r, post, "/notifications/:id/read", SignedIn, s.readNotification)
 }
