@@ -125,7 +125,7 @@ func runMiddlewareBench(ctx context.Context, o options, c *apiClient) (*middlewa
 	}
 	r := &middlewareReport{Rate: o.mwRate, DurationS: o.duration.Seconds(), MaxSendLagMs: ms(res.MaxSendLag),
 		GeneratorErrors: res.Errors, GeneratorDrops: res.Dropped,
-		Target: fmt.Sprintf("p95 c-a < %v", targetMiddlewareP95)}
+		Target: fmt.Sprintf("p95 c-a < %.1f ms", ms(targetMiddlewareP95))}
 	var p50, p95 []time.Duration
 	for _, v := range vs {
 		if len(v.lat) == 0 {
