@@ -250,4 +250,5 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	s.handle(r, get, "/notifications/unread-count", SignedIn, s.unreadNotifications)
 	s.handle(r, post, "/notifications/read-all", SignedIn, s.readAllNotifications)
 	s.handle(r, post, "/notifications/:id/read", SignedIn, s.readNotification)
+	s.handle(app, get, "/*", Public, s.webApp()) // the web app: every other GET (api/webapp.go)
 }
