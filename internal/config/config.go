@@ -93,6 +93,9 @@ type Config struct {
 	JWTIssuer   string        `env:"JWT_ISSUER" envDefault:"forgeai-platform"`
 	JWTAudience string        `env:"JWT_AUDIENCE" envDefault:"forgeai-api"`
 	JWTTTL      time.Duration `env:"JWT_TTL" envDefault:"1h"`
+
+	// OIDC is single sign-on with an OpenID Connect provider (OIDC_*, internal/config/oidc.go).
+	OIDC OIDC
 }
 
 // devJWTSecret is used only in dev mode when no secret is configured, so that
@@ -262,6 +265,7 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT", "must be positive, got %s", c.ShutdownTimeout)
 	}
+	errs = append(errs, c.OIDC.Validate()...)
 	return errors.Join(errs...)
 }
 

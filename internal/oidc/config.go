@@ -50,6 +50,9 @@ type Config struct {
 // maps to several, the first of these wins.
 var roleOrder = []string{"admin", "technical_user", "business_user"}
 
+// Roles lists the platform roles RoleMap may name, most privileged first.
+func Roles() []string { return slices.Clone(roleOrder) }
+
 // FlowTTL is how long a started sign-in may take; the flow cookie expires with it.
 const FlowTTL = 10 * time.Minute
 
