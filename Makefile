@@ -5,14 +5,16 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 TEST_TIMEOUT ?= 30m
 
-.PHONY: dev test bench chaos build vet lint migrate clean record-histories
+.PHONY: dev test bench chaos build vet lint migrate clean record-histories web web-dev web-test
 
-## dev: run api + worker + apps host + Temporal dev server (with UI) on SQLite under data/
-dev: build bin/temporal
+## dev: run api + worker + apps host + Temporal dev server (with UI) on SQLite under data/;
+## builds the web app first when it is missing or older than its sources (the binary embeds it)
+dev: bin/temporal web/dist/index.html
+	$(MAKE) build
 	./bin/platform dev
 
-## test: unit, store (Postgres + SQLite), API and end-to-end tests with the real Temporal dev server
-test: bin/temporal
+## test: unit, store (Postgres + SQLite), API and end-to-end tests with the real Temporal dev server, and the web app's tests
+test: bin/temporal web-test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
@@ -28,6 +30,33 @@ chaos: bin/temporal
 ## build: the platform binary (static, no cgo)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/platform ./cmd/platform
+
+# ---- web app (web/: React + TypeScript + Vite; see web/README.md) -------------
+# Node 20.19+ and npm. `go build ./...` never needs them: web/dist holds only a
+# placeholder until the app is built, and the server then says how to build it.
+WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json \
+	web/vite.config.ts web/tsconfig.json web/tsconfig.app.json web/tsconfig.node.json
+
+# npm ci when node_modules is missing or package-lock.json changed.
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci
+	touch $@
+
+# The built app, rebuilt when any source is newer.
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build
+
+## web: build the web app into web/dist (typecheck + Vite), embedded by the next `make build`
+web: web/node_modules/.package-lock.json
+	cd web && npm run build
+
+## web-dev: Vite dev server with hot reload on :5173, proxying /api (and the WebSocket) to the API on 127.0.0.1:8080 (run `make dev` alongside)
+web-dev: web/node_modules/.package-lock.json
+	cd web && npm run dev
+
+## web-test: the web app's component and hook tests (vitest, jsdom)
+web-test: web/node_modules/.package-lock.json
+	cd web && npm test
 
 ## migrate: apply migrations to DATABASE_URL
 migrate: build

@@ -28,3 +28,17 @@ if (!window.matchMedia) {
     }),
   })
 }
+
+// Radix popovers measure and capture pointers; jsdom lacks these.
+if (!('ResizeObserver' in window)) {
+  class ResizeObserverStub {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  }
+  Object.defineProperty(window, 'ResizeObserver', { writable: true, value: ResizeObserverStub })
+  Object.defineProperty(globalThis, 'ResizeObserver', { writable: true, value: ResizeObserverStub })
+}
+Element.prototype.scrollIntoView ??= function () {}
+Element.prototype.hasPointerCapture ??= () => false
+Element.prototype.releasePointerCapture ??= function () {}
