@@ -100,8 +100,11 @@ func TestAdminDeactivatesAndReactivatesUsers(t *testing.T) {
 		if out.DeactivatedAt != nil {
 			t.Fatalf("reactivate answered %+v", out)
 		}
-		h.do("GET", "/api/user/profile", user, nil).expect(t, 200)
-		authWS(t, addr, user)
+		// The deactivation ended the user's sessions: they sign in again.
+		h.do("GET", "/api/user/profile", user, nil).expect(t, 401)
+		again, _, _ := h.login("user@example.com")
+		h.do("GET", "/api/user/profile", again, nil).expect(t, 200)
+		authWS(t, addr, again)
 	})
 }
 

@@ -22,12 +22,20 @@ type AuditStore interface {
 
 var _ AuditStore = (*models.Store)(nil)
 
-const keyAuditActor ctxKey = 200
+const (
+	keyAuditActor ctxKey = 200
+	// keyAuditReason says why a request was refused (e.g. a reused refresh
+	// token), for the event's metadata.
+	keyAuditReason ctxKey = 201
+)
 
 // auditActions names the requests the compliance report counts; any other
 // mutating request is models.AuditRequest with its route in the metadata.
 var auditActions = map[string]string{
 	"POST /api/auth/dev-login":           models.AuditSignIn,
+	"GET /api/auth/callback":             models.AuditSignIn,
+	"POST /api/auth/refresh":             models.AuditRefresh,
+	"POST /api/auth/logout":              models.AuditLogout,
 	"POST /api/projects/:id/deployments": models.AuditDeploy,
 	"POST /api/projects/:id/deploy":      models.AuditDeploy,
 	"POST /api/projects/:id/rollback":    models.AuditRollback,
@@ -43,7 +51,7 @@ var auditActions = map[string]string{
 // accessLog calls it, so the event's request id is the one logged.
 func (s *Server) auditTrail(c *fiber.Ctx) error {
 	store, ok := s.store.(AuditStore)
-	if !ok || !mutating(c.Method()) || !strings.HasPrefix(c.Path(), "/api/") {
+	if !ok || !audited(c) {
 		return c.Next()
 	}
 	p := models.NewPendingAudit(models.AuditEvent{
@@ -55,11 +63,22 @@ func (s *Server) auditTrail(c *fiber.Ctx) error {
 	if err != nil {
 		status = toAPIError(err).Status // the error handler has not run yet
 	}
-	if _, aerr := store.FinishAudit(context.WithoutCancel(c.UserContext()), p, auditOutcome(status), status); aerr != nil {
+	outcome := auditOutcome(status)
+	if _, refused := c.Locals(keyAuditReason).(string); refused {
+		outcome = models.AuditDenied // e.g. a sign-in sent back to the sign-in page
+	}
+	if _, aerr := store.FinishAudit(context.WithoutCancel(c.UserContext()), p, outcome, status); aerr != nil {
 		s.log.LogAttrs(c.UserContext(), slog.LevelError, "audit event not written",
 			slog.String("request_id", requestID(c)), slog.String("error", aerr.Error()))
 	}
 	return err
+}
+
+// audited reports whether the request writes an audit event: every
+// mutating request under /api, and the OIDC callback (a GET that signs in).
+func audited(c *fiber.Ctx) bool {
+	path := c.Path()
+	return (mutating(c.Method()) && strings.HasPrefix(path, "/api/")) || path == oidcCallbackPath
 }
 
 func mutating(method string) bool {
@@ -103,29 +122,15 @@ func describeRequest(c *fiber.Ctx, e *models.AuditEvent) {
 			e.ResourceID = strings.Clone(c.Params("id"))
 		}
 	}
-	e.Metadata = models.AuditMetadata(map[string]any{"method": method, "route": route})
+	meta := map[string]any{"method": method, "route": route}
+	if reason, ok := c.Locals(keyAuditReason).(string); ok {
+		meta["reason"] = reason
+	}
+	e.Metadata = models.AuditMetadata(meta)
 }
 
-// recordSignIn records that u signed in. Within a mutating request (dev
-// login) it names the actor of the request's own event; elsewhere (an OIDC
-// callback is a GET) it appends a sign-in event of its own.
+// recordSignIn names u as the actor of the request's audit event (dev login,
+// OIDC callback), which the new session's transaction writes.
 func (s *Server) recordSignIn(c *fiber.Ctx, u models.User) {
-	if models.PendingAuditFrom(c.UserContext()) != nil {
-		c.Locals(keyAuditActor, u)
-		return
-	}
-	store, ok := s.store.(AuditStore)
-	if !ok {
-		return
-	}
-	err := store.AppendAudit(context.WithoutCancel(c.UserContext()), models.AuditEvent{
-		ActorID: u.ID, ActorEmail: u.Email, Action: models.AuditSignIn, ResourceType: "users", ResourceID: u.ID,
-		Outcome: models.AuditAllowed, Status: fiber.StatusOK, RequestID: requestID(c),
-		IP: strings.Clone(c.IP()), UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent)),
-		Metadata: models.AuditMetadata(map[string]any{"route": routeOf(c)}),
-	})
-	if err != nil {
-		s.log.LogAttrs(c.UserContext(), slog.LevelError, "sign-in audit event not written",
-			slog.String("request_id", requestID(c)), slog.String("error", err.Error()))
-	}
+	c.Locals(keyAuditActor, u)
 }

@@ -80,6 +80,9 @@ type options struct {
 	taskQueues       api.TaskQueues
 	workerCheckEvery time.Duration
 	onboarding       api.Onboarding
+	// refreshGrace and sessionCheckEvery shorten the session timings (0: defaults).
+	refreshGrace      time.Duration
+	sessionCheckEvery time.Duration
 }
 
 func newHarness(t *testing.T, d config.Dialect, o options) *harness {
@@ -104,6 +107,7 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 	app := api.New(api.Options{
 		Workflows: wf, Onboarding: o.onboarding, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx, AI: o.provider, ChatPerMinute: o.chatLimit,
 		TaskQueues: o.taskQueues, WorkerCheckEvery: o.workerCheckEvery,
+		RefreshReuseGrace: o.refreshGrace, SessionCheckEvery: o.sessionCheckEvery,
 		Limits: api.StreamLimits{ConnectionsPerUser: 3, SubscriptionsPerConn: 2, AllowedOrigins: []string{"https://app.example.com"}},
 		Store:  store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Registry: prometheus.NewRegistry(), DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",

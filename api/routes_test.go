@@ -18,11 +18,26 @@ import (
 // role-change approval, the only way roles change.
 func roleTokens(t *testing.T, h *harness) map[string]string {
 	t.Helper()
-	admin, _, _ := h.login("admin@example.com")
-	business, _, _ := h.login("business@example.com")
-	technical, techID, _ := h.login("technical@example.com")
+	admin, _, _ := h.login(roleEmails[models.RoleAdmin])
+	business, _, _ := h.login(roleEmails[models.RoleBusinessUser])
+	technical, techID, _ := h.login(roleEmails[models.RoleTechnicalUser])
 	promote(t, h, techID, models.RoleTechnicalUser)
 	return map[string]string{models.RoleAdmin: admin, models.RoleBusinessUser: business, models.RoleTechnicalUser: technical}
+}
+
+// roleEmails are the users roleTokens signs in.
+var roleEmails = map[string]string{
+	models.RoleAdmin: "admin@example.com", models.RoleBusinessUser: "business@example.com", models.RoleTechnicalUser: "technical@example.com",
+}
+
+// signInAgain starts a new session for roleTokens' user of role.
+func signInAgain(t *testing.T, h *harness, role string) string {
+	t.Helper()
+	token, _, got := h.login(roleEmails[role])
+	if got != role {
+		t.Fatalf("%s signed in as %s", roleEmails[role], got)
+	}
+	return token
 }
 
 // promote gives a user another role through an applied role-change approval.
@@ -81,6 +96,9 @@ func TestEveryRouteEnforcesItsAccess(t *testing.T) {
 					want, wantText = func(s int) bool { return s != 401 && s != 403 }, "neither 401 nor 403"
 				}
 				res := h.do(r.Method, path, tokens[role], nil)
+				if r.Path == "/api/auth/logout" && role != "" {
+					tokens[role] = signInAgain(t, h, role) // that session has ended
+				}
 				if !want(res.Status) {
 					t.Errorf("%s %s as %q (%s): status %d, want %s; body %s", r.Method, r.Path, role, access, res.Status, wantText, res.Body)
 					continue

@@ -61,19 +61,37 @@ type Options struct {
 	// serves all requests for WorkerCheckEvery (0: 5s).
 	TaskQueues       TaskQueues
 	WorkerCheckEvery time.Duration
+	// SessionTTL is how long a sign-in lasts (0: 7 days); SecureCookies
+	// marks the session cookies Secure (PUBLIC_URL is https). Live
+	// connections look at their session every SessionCheckEvery (0: 30s).
+	SessionTTL        time.Duration
+	SecureCookies     bool
+	SessionCheckEvery time.Duration
+	// RefreshReuseGrace lets tabs that refresh at the same moment share a
+	// refresh token (0: 10s); a rotated token used later revokes its session.
+	RefreshReuseGrace time.Duration
+	// OIDC signs users in with an OpenID Connect provider; nil disables it.
+	OIDC OIDCProvider
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	store    Store
-	tokens   *auth.Tokens
-	checks   map[string]Checker
-	log      *slog.Logger
-	metrics  *httpMetrics
-	validate *validator.Validate
-	devMode  bool
-	version  string
-	schemas  sync.Map // template content digest → *catalog.Schema
+	store  Store
+	tokens *auth.Tokens
+	csrf   *auth.CSRF
+	oidc   OIDCProvider
+
+	sessionTTL        time.Duration
+	secureCookies     bool
+	sessionCheckEvery time.Duration
+	refreshGrace      time.Duration
+	checks            map[string]Checker
+	log               *slog.Logger
+	metrics           *httpMetrics
+	validate          *validator.Validate
+	devMode           bool
+	version           string
+	schemas           sync.Map // template content digest → *catalog.Schema
 
 	workflows   Workflows
 	appsBaseURL string
@@ -105,6 +123,17 @@ func New(o Options) *fiber.App {
 		hub: o.Hub, limits: o.Limits, ctx: o.Context, ai: o.AI, chatBudget: o.ChatHistoryTokens,
 		approvals: o.Approvals, approvalEscalate: o.ApprovalEscalateAfter, approvalTimeout: o.ApprovalTimeout,
 		onboarding: o.Onboarding, reminderAfter: o.ReminderAfter,
+		csrf: o.Tokens.CSRF(), oidc: o.OIDC, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies,
+		sessionCheckEvery: o.SessionCheckEvery, refreshGrace: o.RefreshReuseGrace,
+	}
+	if s.refreshGrace <= 0 {
+		s.refreshGrace = 10 * time.Second
+	}
+	if s.sessionTTL <= 0 {
+		s.sessionTTL = 7 * 24 * time.Hour
+	}
+	if s.sessionCheckEvery <= 0 {
+		s.sessionCheckEvery = 30 * time.Second
 	}
 	if o.WorkerCheckEvery <= 0 {
 		o.WorkerCheckEvery = workerCheckTTL
@@ -181,6 +210,14 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	if s.devMode {
 		s.handle(r, post, "/auth/dev-login", Public, s.devLogin)
 	}
+	s.handle(r, get, "/auth/config", Public, s.authConfig)
+	// Refresh and logout find their session themselves (refresh token,
+	// access token or cookie, with the CSRF token for a cookie).
+	s.handle(r, post, "/auth/refresh", Public, s.refresh)
+	s.handle(r, post, "/auth/logout", Public, s.logout)
+	// Without a provider these answer 404 oidc_disabled.
+	s.handle(r, get, "/auth/oidc/login", Public, s.oidcLogin)
+	s.handle(r, get, "/auth/callback", Public, s.oidcCallback)
 	s.handle(r, get, "/openapi.json", Public, s.openAPISpec)
 	s.handle(r, get, "/ws", SignedInOnSocket, s.wsUpgrade, websocket.New(s.wsHandler, websocket.Config{ReadBufferSize: 4096, WriteBufferSize: 4096}))
 	s.handle(r, get, "/events", SignedIn, s.sse)

@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -61,7 +62,7 @@ func (s *Server) sse(c *fiber.Ctx) error {
 		}
 		return e
 	}
-	user := currentUser(c).ID
+	user, sessionID := currentUser(c).ID, currentSession(c)
 	if !s.conns.acquire(user, s.limits.ConnectionsPerUser) {
 		return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "too many open streams"}
 	}
@@ -72,14 +73,17 @@ func (s *Server) sse(c *fiber.Ctx) error {
 		defer s.conns.release(user)
 		defer s.hub.Unsubscribe(stream, sub)
 		defer close(sub.done)
-		s.pumpSSE(w, sub)
+		s.pumpSSE(w, sub, sessionID, stream)
 	})
 	return nil
 }
 
-func (s *Server) pumpSSE(w *bufio.Writer, sub *sseSub) {
+func (s *Server) pumpSSE(w *bufio.Writer, sub *sseSub, sessionID, stream string) {
 	beat := time.NewTicker(sseHeartbeat)
 	defer beat.Stop()
+	// Like a WebSocket, the stream ends when its session does (see watchSession).
+	check := time.NewTicker(s.sessionCheckEvery)
+	defer check.Stop()
 	if _, err := w.WriteString(": connected\n\n"); err != nil || w.Flush() != nil {
 		return
 	}
@@ -104,6 +108,13 @@ func (s *Server) pumpSSE(w *bufio.Writer, sub *sseSub) {
 			}
 		case <-beat.C:
 			if _, err := w.WriteString(": ping\n\n"); err != nil {
+				return
+			}
+		case <-check.C:
+			if _, why := s.sessionVerdict(s.ctx, sessionID, []string{stream}); why != "" {
+				data, _ := json.Marshal(map[string]string{"code": "unauthorized", "message": why})
+				_, _ = fmt.Fprintf(w, "event: error\ndata: %s\n\n", data)
+				_ = w.Flush()
 				return
 			}
 		case <-sub.dropped:

@@ -51,6 +51,8 @@ type Store interface {
 
 	AdminStore
 	SubjectStore
+	SessionStore
+	IdentityStore
 }
 
 var _ Store = (*models.Store)(nil)

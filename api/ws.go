@@ -69,8 +69,29 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !s.originAllowed(origin) {
 		return &Error{Status: fiber.StatusForbidden, Code: "forbidden_origin", Message: "this origin may not open a WebSocket"}
 	}
+	// A browser signs the socket in with its session cookie (its origin
+	// was checked above); other clients send {"type":"auth"} first. A
+	// refused cookie still upgrades, so the client gets close code 4401
+	// (refresh, then reconnect) instead of an opaque failed handshake.
+	if token, _, found := accessToken(c); found {
+		u, sessionID, err := s.userOfToken(c, token)
+		if err != nil {
+			c.Locals(localWSAuthError, toAPIError(err))
+		} else {
+			c.Locals(localWSUser, u)
+			c.Locals(localWSSession, sessionID)
+		}
+	}
 	return c.Next()
 }
+
+// Values the upgrade hands to the socket (string keys: only those reach
+// websocket.Conn.Locals).
+const (
+	localWSUser      = "forge.ws.user"
+	localWSSession   = "forge.ws.session"
+	localWSAuthError = "forge.ws.auth_error"
+)
 
 func (s *Server) originAllowed(origin string) bool {
 	for _, o := range s.limits.AllowedOrigins {
@@ -84,15 +105,16 @@ func (s *Server) originAllowed(origin string) bool {
 // wsConn is one WebSocket client: a reader (this goroutine), one writer
 // goroutine, and a bounded send buffer that the hub never blocks on.
 type wsConn struct {
-	s      *Server
-	conn   *websocket.Conn
-	user   models.User
-	out    *outbox
-	mu     sync.Mutex
-	subs   map[string]*wsSub
-	closed chan struct{}
-	once   sync.Once
-	reason struct {
+	s       *Server
+	conn    *websocket.Conn
+	user    models.User
+	session string // the sign-in session; the connection ends with it
+	out     *outbox
+	mu      sync.Mutex
+	subs    map[string]*wsSub
+	closed  chan struct{}
+	once    sync.Once
+	reason  struct {
 		code int
 		text string
 	}
@@ -135,7 +157,7 @@ func (w *wsConn) errorFrame(code, msg, stream string) {
 // subscribe/unsubscribe; events flow from the hub through the writer.
 func (s *Server) wsHandler(conn *websocket.Conn) {
 	conn.SetReadLimit(wsReadLimit)
-	user, code, err := s.wsAuthenticate(conn)
+	user, sessionID, code, err := s.wsSignIn(conn)
 	if err != nil {
 		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, err.Error()), time.Now().Add(wsWriteWait))
 		return
@@ -145,11 +167,12 @@ func (s *Server) wsHandler(conn *websocket.Conn) {
 		return
 	}
 	defer s.conns.release(user.ID)
-	w := &wsConn{s: s, conn: conn, user: user, out: newOutbox(wsSendBuffer), subs: map[string]*wsSub{}, closed: make(chan struct{})}
+	w := &wsConn{s: s, conn: conn, user: user, session: sessionID, out: newOutbox(wsSendBuffer), subs: map[string]*wsSub{}, closed: make(chan struct{})}
 	s.sockets.add(user.ID, w)
 	defer s.sockets.remove(user.ID, w)
 	done := make(chan struct{})
 	go func() { defer close(done); w.writeLoop() }()
+	go w.watchSession()
 	w.frame(map[string]string{"type": "ready", "userId": user.ID})
 	w.readLoop()
 	w.closeWith(websocket.CloseNormalClosure, "")
@@ -161,33 +184,49 @@ func (s *Server) wsHandler(conn *websocket.Conn) {
 	<-done
 }
 
-func (s *Server) wsAuthenticate(conn *websocket.Conn) (models.User, int, error) {
+// wsSignIn is the connection's user and session: from the upgrade's cookie
+// or Authorization header, else from a first {"type":"auth"} frame.
+func (s *Server) wsSignIn(conn *websocket.Conn) (models.User, string, int, error) {
+	if e, ok := conn.Locals(localWSAuthError).(*Error); ok {
+		code := closeUnauthorized
+		if e.Status >= 500 {
+			code = websocket.CloseTryAgainLater
+		}
+		return models.User{}, "", code, errors.New(e.Message)
+	}
+	if u, ok := conn.Locals(localWSUser).(models.User); ok {
+		sessionID, _ := conn.Locals(localWSSession).(string)
+		return u, sessionID, 0, nil
+	}
+	return s.wsAuthenticate(conn)
+}
+
+func (s *Server) wsAuthenticate(conn *websocket.Conn) (models.User, string, int, error) {
 	_ = conn.SetReadDeadline(time.Now().Add(wsAuthTimeout))
 	_, msg, err := conn.ReadMessage()
 	if err != nil {
 		if errors.Is(err, websocket.ErrReadLimit) {
-			return models.User{}, websocket.CloseMessageTooBig, errors.New("frame too large")
+			return models.User{}, "", websocket.CloseMessageTooBig, errors.New("frame too large")
 		}
-		return models.User{}, closeAuthTimeout, errors.New("authenticate within 5 seconds")
+		return models.User{}, "", closeAuthTimeout, errors.New("authenticate within 5 seconds")
 	}
 	var f clientFrame
 	if json.Unmarshal(msg, &f) != nil || f.Type != "auth" || f.Token == "" {
-		return models.User{}, closeUnauthorized, errors.New(`first frame must be {"type":"auth","token":…}`)
+		return models.User{}, "", closeUnauthorized, errors.New(`first frame must be {"type":"auth","token":…}`)
 	}
-	id, err := s.tokens.Verify(f.Token)
+	claims, err := s.tokens.Verify(f.Token)
 	if err != nil {
-		return models.User{}, closeUnauthorized, errors.New("invalid or expired token")
+		return models.User{}, "", closeUnauthorized, errors.New("invalid or expired token")
 	}
-	u, err := s.store.GetUser(s.ctx, id)
-	if errors.Is(err, models.ErrNotFound) {
-		return models.User{}, closeUnauthorized, errors.New("invalid or expired token")
-	}
-	if err != nil {
+	u, err := s.store.SessionUser(s.ctx, claims.SessionID, time.Now())
+	switch {
+	case u.DeactivatedAt != nil && u.ID == claims.UserID:
+		return models.User{}, "", closeUnauthorized, errors.New(msgDeactivated)
+	case errors.Is(err, models.ErrNotFound), errors.Is(err, models.ErrSessionEnded), err == nil && u.ID != claims.UserID:
+		return models.User{}, "", closeUnauthorized, errors.New("invalid or expired token")
+	case err != nil:
 		// Not the token's fault: the client should come back, not sign in again.
-		return models.User{}, websocket.CloseTryAgainLater, errors.New("the platform cannot check your session right now; try again")
+		return models.User{}, "", websocket.CloseTryAgainLater, errors.New("the platform cannot check your session right now; try again")
 	}
-	if u.DeactivatedAt != nil {
-		return models.User{}, closeUnauthorized, errors.New(msgDeactivated)
-	}
-	return u, 0, nil
+	return u, claims.SessionID, 0, nil
 }

@@ -101,7 +101,10 @@ func (w *wsConn) subscribe(stream string, after int64) {
 		w.errorFrame("bad_request", "after must be >= 0", stream)
 		return
 	}
-	if err := w.s.mayRead(w.user, stream); err != nil {
+	w.mu.Lock()
+	user := w.user
+	w.mu.Unlock()
+	if err := w.s.mayRead(user, stream); err != nil {
 		w.errorFrame(err.Code, err.Message, stream)
 		return
 	}

@@ -40,3 +40,16 @@ func (u *userSockets) closeAll(userID string, code int, text string) int {
 	}
 	return len(u.conns[userID])
 }
+
+// closeSession closes every live connection of one session (logout).
+func (u *userSockets) closeSession(sessionID string, code int, text string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, conns := range u.conns {
+		for w := range conns {
+			if w.session == sessionID {
+				w.closeWith(code, text)
+			}
+		}
+	}
+}

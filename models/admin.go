@@ -62,6 +62,11 @@ func (s *Store) SetUserDeactivated(ctx context.Context, id string, on bool) (Use
 		u.DeactivatedAt, u.UpdatedAt = nil, now
 		if on {
 			u.DeactivatedAt = &now
+			// Every session ends with the deactivation: reactivating
+			// does not bring them back.
+			if err := revokeUserSessions(tx, id, RevokedDeactivated, now); err != nil {
+				return err
+			}
 		}
 		return tx.Model(&User{}).Where("id = ?", id).
 			Updates(map[string]any{"deactivated_at": u.DeactivatedAt, "updated_at": now}).Error

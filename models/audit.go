@@ -30,6 +30,8 @@ const (
 // Audit actions: what an audit event records.
 const (
 	AuditSignIn           = "auth.sign_in"
+	AuditRefresh          = "auth.refresh"
+	AuditLogout           = "auth.logout"
 	AuditApprovalDecision = "approval.decision"
 	AuditRoleChange       = "user.role_change"
 	AuditTemplatePublish  = "template.publish"

@@ -40,8 +40,12 @@ type User struct {
 	// DeactivatedAt is set while an admin has deactivated the user: every
 	// request they make is refused.
 	DeactivatedAt *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// IdentityIssuer and IdentitySubject name the user at the OpenID
+	// Connect provider they sign in with (nil for dev-login users).
+	IdentityIssuer  *string
+	IdentitySubject *string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // ProfilePatch holds the profile fields a user may change; nil leaves a field as is.
@@ -60,11 +64,8 @@ type ProfilePatch struct {
 func (s *Store) LoginUser(ctx context.Context, email, name string) (u User, created bool, err error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.dialect == config.Postgres {
-			// Serialises first logins so exactly one user becomes the bootstrap admin.
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(7243001)").Error; err != nil {
-				return err
-			}
+		if err := lockFirstLogin(tx, s.dialect); err != nil {
+			return err
 		}
 		err := tx.Where("email = ?", email).Take(&u).Error
 		if err == nil {
@@ -73,25 +74,33 @@ func (s *Store) LoginUser(ctx context.Context, email, name string) (u User, crea
 		if !errors.Is(err, gorm.ErrRecordNotFound) {
 			return err
 		}
-		var n int64
-		if err := tx.Model(&User{}).Count(&n).Error; err != nil {
-			return err
-		}
-		role := RoleBusinessUser
-		if n == 0 {
-			role = RoleAdmin
-		}
-		u = User{
-			ID: newID(), Email: email, Name: strings.TrimSpace(name), Role: role,
-			OnboardingState: NewJSON(map[string]any{}), Preferences: NewJSON(map[string]any{}),
-		}
 		created = true
-		return tx.Create(&u).Error
+		u, err = createUser(tx, User{Email: email, Name: strings.TrimSpace(name)})
+		return err
 	})
 	if err != nil {
 		return User{}, false, translate("login user", err)
 	}
 	return u, created, nil
+}
+
+// createUser inserts u (Role empty: the first user of an empty database
+// becomes admin, later ones business users). The caller holds the
+// bootstrap lock (lockFirstLogin).
+func createUser(tx *gorm.DB, u User) (User, error) {
+	if u.Role == "" {
+		var n int64
+		if err := tx.Model(&User{}).Count(&n).Error; err != nil {
+			return User{}, err
+		}
+		u.Role = RoleBusinessUser
+		if n == 0 {
+			u.Role = RoleAdmin
+		}
+	}
+	u.ID = newID()
+	u.OnboardingState, u.Preferences = NewJSON(map[string]any{}), NewJSON(map[string]any{})
+	return u, tx.Create(&u).Error
 }
 
 // GetUser returns the user with id.
@@ -135,6 +144,15 @@ func (s *Store) UpdateProfile(ctx context.Context, id string, patch ProfilePatch
 }
 
 // lockRow takes a row lock on Postgres; SQLite transactions already write-lock the database.
+// lockFirstLogin serialises sign-ins that may create a user, so exactly one
+// user becomes the bootstrap admin and an email is never taken twice.
+func lockFirstLogin(tx *gorm.DB, dialect config.Dialect) error {
+	if dialect == config.Postgres {
+		return tx.Exec("SELECT pg_advisory_xact_lock(7243001)").Error
+	}
+	return nil
+}
+
 func lockRow(tx *gorm.DB, dialect config.Dialect) *gorm.DB {
 	if dialect == config.Postgres {
 		return tx.Clauses(clause.Locking{Strength: "UPDATE"})

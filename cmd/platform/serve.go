@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,7 @@ import (
 	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/internal/deploying"
+	"github.com/forgeai/platform/internal/oidc"
 	"github.com/forgeai/platform/models"
 	"github.com/forgeai/platform/workflows"
 )
@@ -46,9 +48,17 @@ func listen(cfg config.Config) (listeners, error) {
 // serve runs the API and the apps host until ctx is done, then lets in-flight
 // requests finish within SHUTDOWN_TIMEOUT.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listeners, store *models.Store, arts artifacts.Store, tc client.Client) error {
-	tokens, err := auth.NewTokens(cfg.JWTSecret, cfg.JWTIssuer, cfg.JWTAudience, cfg.JWTTTL)
+	tokens, err := auth.NewTokens(cfg.JWTSecret, cfg.JWTIssuer, cfg.JWTAudience, cfg.JWTTTL, cfg.JWTPreviousSecrets...)
 	if err != nil {
 		return err
+	}
+	var sso api.OIDCProvider // nil unless OIDC_ISSUER is set
+	if cfg.OIDC.Enabled() {
+		p, err := oidc.New(ctx, cfg.OIDCConfig(), []byte(cfg.JWTSecret))
+		if err != nil {
+			return fmt.Errorf("single sign-on (OIDC_ISSUER %s): %w", cfg.OIDC.Issuer, err)
+		}
+		sso = p
 	}
 	streamCtx, stopStreams := context.WithCancel(ctx)
 	defer stopStreams()
@@ -67,6 +77,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 		Approvals: wf, ApprovalEscalateAfter: cfg.ApprovalEscalateAfter, ApprovalTimeout: cfg.ApprovalTimeout,
 		Workflows: wf, AppsBaseURL: cfg.AppsBaseURL, TaskQueues: wf,
 		Hub: hub, Context: streamCtx,
+		SessionTTL: cfg.SessionTTL, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
+		SessionCheckEvery: cfg.SessionCheckInterval, OIDC: sso,
 		AI: ai.New(aiConfig(cfg, 3), ai.NewMetrics(reg)), ChatHistoryTokens: cfg.ChatHistoryTokens, ChatPerMinute: cfg.ChatPerMinute,
 		Limits: api.StreamLimits{
 			ConnectionsPerUser: cfg.WSMaxConnectionsPerUser, SubscriptionsPerConn: cfg.WSMaxSubscriptions,

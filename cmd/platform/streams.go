@@ -42,6 +42,13 @@ func pruneEvents(ctx context.Context, cfg config.Config, store *models.Store, lo
 				log.Info("pruned old events", "kind", kind, "deleted", n)
 			}
 		}
+		// Ended sessions are kept a day for support, then go with their
+		// refresh tokens; the audit trail keeps every sign-in and logout.
+		if n, err := store.PruneSessions(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			log.Warn("pruning sessions failed", "error", err.Error())
+		} else if n > 0 {
+			log.Info("pruned ended sessions", "deleted", n)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -32,7 +32,7 @@ func runWorkers(ctx context.Context, cfg config.Config, log *slog.Logger, tc cli
 // them with (JWT_SECRET); a worker without it refuses every token.
 func approvalActivities(cfg config.Config, store *models.Store) *activities.Approvals {
 	a := &activities.Approvals{Store: store}
-	if d, err := auth.NewDecisionTokens(cfg.JWTSecret); err == nil {
+	if d, err := auth.NewDecisionTokens(cfg.JWTSecret, cfg.JWTPreviousSecrets...); err == nil {
 		a.Decisions = d
 	}
 	return a

@@ -1,9 +1,7 @@
 package auth
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -47,25 +45,27 @@ func (c DecisionClaims) Allows(decision string) bool {
 // approver's signal from the Temporal UI or CLI count (HS256 with a key
 // derived from the JWT secret, so an access token never verifies as one).
 type DecisionTokens struct {
-	key []byte
+	keys keyRing
 }
 
-// NewDecisionTokens derives the decision key from the JWT secret (at least 32 bytes).
-func NewDecisionTokens(secret string) (*DecisionTokens, error) {
-	if len(secret) < 32 {
-		return nil, fmt.Errorf("jwt secret must be at least 32 bytes")
+// decisionPurpose derives the decision key from the JWT secret.
+const decisionPurpose = "forgeai approval decision tokens v1"
+
+// NewDecisionTokens derives the decision key from the JWT secret (at least
+// 32 bytes); previous secrets still verify tokens signed before a rotation.
+func NewDecisionTokens(secret string, previous ...string) (*DecisionTokens, error) {
+	keys, err := newKeyRing(decisionPurpose, secret, previous)
+	if err != nil {
+		return nil, err
 	}
-	return newDecisionTokens([]byte(secret)), nil
+	return &DecisionTokens{keys: keys}, nil
 }
 
-func newDecisionTokens(secret []byte) *DecisionTokens {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte("forgeai approval decision tokens v1"))
-	return &DecisionTokens{key: mac.Sum(nil)}
+// Decisions returns the decision tokens keyed from the same secrets as t.
+func (t *Tokens) Decisions() *DecisionTokens {
+	d, _ := NewDecisionTokens(t.secrets[0], t.secrets[1:]...) // t's secrets were checked by NewTokens
+	return d
 }
-
-// Decisions returns the decision tokens keyed from the same secret as t.
-func (t *Tokens) Decisions() *DecisionTokens { return newDecisionTokens(t.secret) }
 
 // Issue signs a token letting approverID decide approvalID (decision kind
 // DecisionApprove, DecisionReject or DecisionEither) until now+DecisionTTL.
@@ -80,7 +80,7 @@ func (d *DecisionTokens) Issue(approvalID, approverID, decision string, now time
 			ID: hex.EncodeToString(jti), Subject: approverID, Audience: jwt.ClaimStrings{decisionAudience},
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(DecisionTTL)),
 		}}
-	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(d.key)
+	signed, err := d.keys.sign(claims)
 	if err != nil {
 		return "", DecisionClaims{}, fmt.Errorf("sign decision token: %w", err)
 	}
@@ -93,7 +93,7 @@ func (d *DecisionTokens) Verify(token string, now time.Time) (DecisionClaims, er
 	var claims DecisionClaims
 	p := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithAudience(decisionAudience),
 		jwt.WithExpirationRequired(), jwt.WithTimeFunc(func() time.Time { return now }))
-	_, err := p.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return d.key, nil })
+	_, err := p.ParseWithClaims(token, &claims, d.keys.lookup)
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return DecisionClaims{}, ErrDecisionExpired

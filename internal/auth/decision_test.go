@@ -17,7 +17,7 @@ func TestDecisionTokens(t *testing.T) {
 	}
 	other, _ := auth.NewDecisionTokens(strings.Repeat("x", 40))
 	access, _ := auth.NewTokens(secret, "iss", "aud", time.Hour)
-	accessToken, _, _ := access.Issue("u1")
+	accessToken, _, _ := access.Issue("u1", "s1")
 	now := time.Now()
 	tok, claims, err := d.Issue("a1", "u1", auth.DecisionApprove, now)
 	if err != nil {

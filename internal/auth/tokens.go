@@ -3,6 +3,8 @@
 package auth
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -13,9 +15,28 @@ import (
 // ErrInvalidToken means a token is missing, malformed, forged, expired or not ours.
 var ErrInvalidToken = errors.New("invalid token")
 
-// Tokens signs and checks HS256 JWTs with a fixed issuer and audience.
+// accessPurpose derives the access-token key from the configured secret.
+const accessPurpose = "forgeai access tokens v1"
+
+// AccessClaims is what an access token says: whose it is and which sign-in
+// session it belongs to. The user's role is never in it: every request
+// loads the user, so a role change or deactivation applies at once.
+type AccessClaims struct {
+	UserID    string
+	SessionID string
+	ExpiresAt time.Time
+}
+
+type accessClaims struct {
+	SessionID string `json:"sid"`
+	jwt.RegisteredClaims
+}
+
+// Tokens signs and checks short-lived HS256 access tokens with a fixed
+// issuer and audience, each naming its key (kid) and its session (sid).
 type Tokens struct {
-	secret   []byte
+	keys     keyRing
+	secrets  []string // current first, for the other purposes' key rings
 	issuer   string
 	audience string
 	ttl      time.Duration
@@ -23,13 +44,16 @@ type Tokens struct {
 	parser   *jwt.Parser
 }
 
-// NewTokens returns a token service; the secret must be at least 32 bytes.
-func NewTokens(secret, issuer, audience string, ttl time.Duration) (*Tokens, error) {
-	if len(secret) < 32 {
-		return nil, fmt.Errorf("jwt secret must be at least 32 bytes")
+// NewTokens returns a token service. secret signs; previous secrets (each
+// at least 32 bytes, like secret) still verify, so a rotation signs no one out.
+func NewTokens(secret, issuer, audience string, ttl time.Duration, previous ...string) (*Tokens, error) {
+	keys, err := newKeyRing(accessPurpose, secret, previous)
+	if err != nil {
+		return nil, err
 	}
 	return &Tokens{
-		secret: []byte(secret), issuer: issuer, audience: audience, ttl: ttl, now: time.Now,
+		keys: keys, secrets: append([]string{secret}, previous...),
+		issuer: issuer, audience: audience, ttl: ttl, now: time.Now,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 			jwt.WithIssuer(issuer),
@@ -41,35 +65,42 @@ func NewTokens(secret, issuer, audience string, ttl time.Duration) (*Tokens, err
 	}, nil
 }
 
-// Issue returns a signed token for the user and when it expires.
-func (t *Tokens) Issue(userID string) (string, time.Time, error) {
+// TTL is how long an access token lives.
+func (t *Tokens) TTL() time.Duration { return t.ttl }
+
+// Issue returns a signed access token for the user's session and when it expires.
+func (t *Tokens) Issue(userID, sessionID string) (string, time.Time, error) {
 	now := t.now().UTC()
 	exp := now.Add(t.ttl)
-	claims := jwt.RegisteredClaims{
+	id := make([]byte, 12)
+	if _, err := rand.Read(id); err != nil {
+		return "", time.Time{}, fmt.Errorf("token id: %w", err)
+	}
+	claims := accessClaims{SessionID: sessionID, RegisteredClaims: jwt.RegisteredClaims{
+		ID:        hex.EncodeToString(id), // two tokens of a session are never equal
 		Subject:   userID,
 		Issuer:    t.issuer,
 		Audience:  jwt.ClaimStrings{t.audience},
 		IssuedAt:  jwt.NewNumericDate(now),
 		NotBefore: jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(exp),
-	}
-	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.secret)
+	}}
+	signed, err := t.keys.sign(claims)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("sign token: %w", err)
 	}
 	return signed, exp, nil
 }
 
-// Verify checks signature, algorithm, expiry, issuer and audience and returns
-// the user id the token was issued to.
-func (t *Tokens) Verify(token string) (string, error) {
-	var claims jwt.RegisteredClaims
-	_, err := t.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return t.secret, nil })
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidToken, err)
+// Verify checks key id, signature, algorithm, expiry, issuer and audience
+// and returns the user and session the token was issued to.
+func (t *Tokens) Verify(token string) (AccessClaims, error) {
+	var claims accessClaims
+	if _, err := t.parser.ParseWithClaims(token, &claims, t.keys.lookup); err != nil {
+		return AccessClaims{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
-	if claims.Subject == "" {
-		return "", fmt.Errorf("%w: no subject", ErrInvalidToken)
+	if claims.Subject == "" || claims.SessionID == "" {
+		return AccessClaims{}, fmt.Errorf("%w: no subject or session", ErrInvalidToken)
 	}
-	return claims.Subject, nil
+	return AccessClaims{UserID: claims.Subject, SessionID: claims.SessionID, ExpiresAt: claims.ExpiresAt.Time}, nil
 }

@@ -89,11 +89,20 @@ type Config struct {
 	ChatHistoryTokens int           `env:"CHAT_HISTORY_TOKENS" envDefault:"6000"`
 	ChatPerMinute     int           `env:"CHAT_RATE_PER_MINUTE" envDefault:"30"`
 
-	JWTSecret   string        `env:"JWT_SECRET"`
-	JWTIssuer   string        `env:"JWT_ISSUER" envDefault:"forgeai-platform"`
-	JWTAudience string        `env:"JWT_AUDIENCE" envDefault:"forgeai-api"`
-	JWTTTL      time.Duration `env:"JWT_TTL" envDefault:"1h"`
-
+	JWTSecret   string `env:"JWT_SECRET"`
+	JWTIssuer   string `env:"JWT_ISSUER" envDefault:"forgeai-platform"`
+	JWTAudience string `env:"JWT_AUDIENCE" envDefault:"forgeai-api"`
+	// JWTTTL is how long an access token lives; clients refresh it
+	// (POST /api/auth/refresh) within the session.
+	JWTTTL time.Duration `env:"JWT_TTL" envDefault:"15m"`
+	// JWTPreviousSecrets still verify tokens signed before JWT_SECRET was
+	// rotated, so a rotation signs no one out; drop them after SESSION_TTL.
+	JWTPreviousSecrets []string `env:"JWT_PREVIOUS_SECRETS" envSeparator:","`
+	// SessionTTL is how long a sign-in lasts before the user signs in again.
+	SessionTTL time.Duration `env:"SESSION_TTL" envDefault:"168h"`
+	// SessionCheckInterval is how often a live WebSocket or SSE stream looks
+	// at its session (revoked, expired, user deactivated, access lost).
+	SessionCheckInterval time.Duration `env:"SESSION_CHECK_INTERVAL" envDefault:"30s"`
 	// OIDC is single sign-on with an OpenID Connect provider (OIDC_*, internal/config/oidc.go).
 	OIDC OIDC
 }
@@ -280,6 +289,19 @@ func (c Config) ValidateAuth() error {
 	if c.JWTTTL < time.Minute || c.JWTTTL > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("JWT_TTL: must be between 1m and 24h, got %s", c.JWTTTL))
 	}
+	for i, prev := range c.JWTPreviousSecrets {
+		if len(prev) < 32 {
+			errs = append(errs, fmt.Errorf("JWT_PREVIOUS_SECRETS: secret %d must be at least 32 characters", i+1))
+		}
+	}
+	if c.SessionTTL < time.Hour || c.SessionTTL > 90*24*time.Hour {
+		errs = append(errs, fmt.Errorf("SESSION_TTL: must be between 1h and 2160h (90 days), got %s", c.SessionTTL))
+	} else if c.SessionTTL < c.JWTTTL {
+		errs = append(errs, fmt.Errorf("SESSION_TTL: must not be shorter than JWT_TTL (%s)", c.JWTTTL))
+	}
+	if c.SessionCheckInterval < time.Second || c.SessionCheckInterval > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("SESSION_CHECK_INTERVAL: must be between 1s and 10m, got %s", c.SessionCheckInterval))
+	}
 	return errors.Join(errs...)
 }
 
@@ -358,6 +380,9 @@ func (c Config) LogValue() slog.Value {
 	}
 	if m.OpenAIAPIKey != "" {
 		m.OpenAIAPIKey = "***"
+	}
+	if len(m.JWTPreviousSecrets) > 0 {
+		m.JWTPreviousSecrets = []string{fmt.Sprintf("*** (%d)", len(m.JWTPreviousSecrets))}
 	}
 	m.DatabaseURL = maskURL(m.DatabaseURL)
 	return slog.AnyValue(m)
