@@ -20,6 +20,28 @@ type SubjectStore interface {
 type approvalDetail struct {
 	approvalResponse
 	Subject *approvalSubject `json:"subject"`
+	// Requester is who asked; null when the user no longer exists.
+	Requester *approvalRequester `json:"requester"`
+}
+
+// approvalRequester names who asked for an approval, for its approvers.
+type approvalRequester struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+}
+
+// approvalRequesterOf loads who asked for a; nil if they are gone.
+func (s *Server) approvalRequesterOf(ctx context.Context, a models.Approval) (*approvalRequester, error) {
+	u, err := s.store.GetUser(ctx, a.RequesterID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &approvalRequester{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role}, nil
 }
 
 // approvalSubject is the project to deploy or the template to publish; null

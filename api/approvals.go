@@ -105,7 +105,17 @@ func (s *Server) openApproval(c *fiber.Ctx, a models.Approval) error {
 const (
 	mineRequested = "requested" // the approvals the user asked for
 	mineDecidable = "decidable" // the pending approvals the user may decide
+	mineDecided   = "decided"   // the approvals the user decided (the newest 500 with a decision)
 )
+
+// decidedBy reports whether a's decisions include one by userID.
+func decidedBy(a models.Approval, userID string) bool {
+	var ds []activities.Decision
+	if err := json.Unmarshal(a.Decisions.V, &ds); err != nil {
+		return false
+	}
+	return slices.ContainsFunc(ds, func(d activities.Decision) bool { return d.ApproverID == userID })
+}
 
 func (s *Server) listApprovals(c *fiber.Ctx) error {
 	page, err := pageParams(c)
@@ -127,8 +137,10 @@ func (s *Server) listApprovals(c *fiber.Ctx) error {
 		f.RequesterID = u.ID
 	case mineDecidable:
 		f.Status, f.NotFrom, f.Page = models.ApprovalPending, u.ID, models.Page{Number: 1, Size: 500}
+	case mineDecided:
+		f.NotFrom, f.Page = u.ID, models.Page{Number: 1, Size: 500}
 	default:
-		details = append(details, FieldError{Field: "mine", Message: "must be " + mineRequested + " or " + mineDecidable})
+		details = append(details, FieldError{Field: "mine", Message: "must be " + mineRequested + ", " + mineDecidable + " or " + mineDecided})
 	}
 	if len(details) > 0 {
 		return invalid("invalid query", details...)
@@ -137,8 +149,12 @@ func (s *Server) listApprovals(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if mine == mineDecidable {
-		rows = slices.DeleteFunc(rows, func(a models.Approval) bool { return !mayDecide(u, a) })
+	if mine == mineDecidable || mine == mineDecided {
+		keep := func(a models.Approval) bool { return mayDecide(u, a) }
+		if mine == mineDecided {
+			keep = func(a models.Approval) bool { return decidedBy(a, u.ID) }
+		}
+		rows = slices.DeleteFunc(rows, func(a models.Approval) bool { return !keep(a) })
 		total = int64(len(rows))
 		from := min((page.Number-1)*page.Size, len(rows))
 		rows = rows[from:min(from+page.Size, len(rows))]
@@ -177,7 +193,11 @@ func (s *Server) getApproval(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return ok(c, fiber.StatusOK, approvalDetail{approvalResponse: toApproval(a), Subject: subject})
+	requester, err := s.approvalRequesterOf(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	return ok(c, fiber.StatusOK, approvalDetail{approvalResponse: toApproval(a), Subject: subject, Requester: requester})
 }
 
 type approveRequest struct {
