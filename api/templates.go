@@ -85,6 +85,16 @@ func (s *Server) listTemplates(c *fiber.Ctx) error {
 			f.Compliance = append(f.Compliance, tag)
 		}
 	}
+	switch c.Query("favorites") {
+	case "", "false":
+	case "true":
+		if f.ViewerID == "" {
+			return unauthorized("sign in to list your favourites")
+		}
+		f.FavoritesOf = f.ViewerID
+	default:
+		details = append(details, FieldError{Field: "favorites", Message: "must be true or false"})
+	}
 	if len(f.Query) > 200 {
 		details = append(details, FieldError{Field: "q", Message: "must be at most 200 characters"})
 	}

@@ -87,6 +87,8 @@ type TemplateFilter struct {
 	Sort       TemplateSort
 	Page       Page
 	ViewerID   string // optional: fills Favorite and MyRating
+	// FavoritesOf, when set, keeps only the templates this user marked as favourite.
+	FavoritesOf string
 }
 
 // TemplateItem is a template with the viewer's own marks.
@@ -109,6 +111,9 @@ func (s *Store) ListTemplates(ctx context.Context, f TemplateFilter) ([]Template
 	}
 	for _, tag := range f.Compliance {
 		q = s.whereHasCompliance(q, tag)
+	}
+	if f.FavoritesOf != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM template_favorites tf WHERE tf.template_id = templates.id AND tf.user_id = ?)", f.FavoritesOf)
 	}
 	if strings.TrimSpace(f.Query) != "" {
 		q = s.whereMatches(q, f.Query)
