@@ -83,6 +83,8 @@ type options struct {
 	// refreshGrace and sessionCheckEvery shorten the session timings (0: defaults).
 	refreshGrace      time.Duration
 	sessionCheckEvery time.Duration
+	// oidc signs users in with an OpenID Connect provider (nil: off).
+	oidc api.OIDCProvider
 }
 
 func newHarness(t *testing.T, d config.Dialect, o options) *harness {
@@ -107,7 +109,7 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 	app := api.New(api.Options{
 		Workflows: wf, Onboarding: o.onboarding, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx, AI: o.provider, ChatPerMinute: o.chatLimit,
 		TaskQueues: o.taskQueues, WorkerCheckEvery: o.workerCheckEvery,
-		RefreshReuseGrace: o.refreshGrace, SessionCheckEvery: o.sessionCheckEvery,
+		RefreshReuseGrace: o.refreshGrace, SessionCheckEvery: o.sessionCheckEvery, OIDC: o.oidc,
 		Limits: api.StreamLimits{ConnectionsPerUser: 3, SubscriptionsPerConn: 2, AllowedOrigins: []string{"https://app.example.com"}},
 		Store:  store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Registry: prometheus.NewRegistry(), DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",

@@ -39,7 +39,10 @@ func (s *Store) IdentityUser(ctx context.Context, id Identity) (u User, created 
 			created = true
 			u, err = createUser(tx, User{Email: email, Name: strings.TrimSpace(id.Name), Role: id.Role,
 				IdentityIssuer: &id.Issuer, IdentitySubject: &id.Subject})
-			return err
+			if err != nil || id.Role == "" {
+				return err
+			}
+			return s.appendAudit(tx, []AuditEvent{roleFromClaim(u, id.Role, "")})
 		case err != nil:
 			return err
 		}
@@ -50,9 +53,7 @@ func (s *Store) IdentityUser(ctx context.Context, id Identity) (u User, created 
 			u.Name = name
 		}
 		if id.Role != "" && id.Role != u.Role {
-			if err := s.appendAudit(tx, []AuditEvent{{ActorID: u.ID, ActorEmail: email, Action: AuditRoleChange,
-				ResourceType: "users", ResourceID: u.ID, Outcome: AuditAllowed,
-				Metadata: AuditMetadata(map[string]any{"role": id.Role, "previous": u.Role, "source": "oidc_role_claim"})}}); err != nil {
+			if err := s.appendAudit(tx, []AuditEvent{roleFromClaim(User{ID: u.ID, Email: email}, id.Role, u.Role)}); err != nil {
 				return err
 			}
 			updates["role"] = id.Role
@@ -65,4 +66,11 @@ func (s *Store) IdentityUser(ctx context.Context, id Identity) (u User, created 
 		return User{}, false, translate("identity user", err)
 	}
 	return u, created, nil
+}
+
+// roleFromClaim is the audit event of a role the provider's claim gave u.
+func roleFromClaim(u User, role, previous string) AuditEvent {
+	return AuditEvent{ActorID: u.ID, ActorEmail: u.Email, Action: AuditRoleChange, ResourceType: "users",
+		ResourceID: u.ID, Outcome: AuditAllowed,
+		Metadata: AuditMetadata(map[string]any{"role": role, "previous": previous, "source": "oidc_role_claim"})}
 }
