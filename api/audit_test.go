@@ -155,3 +155,22 @@ func TestAuditReport(t *testing.T) {
 		h.do("GET", "/api/audit/report?from=2000-01-01", admin, nil).expectField(t, 400, "from")
 	})
 }
+
+// Favourites, ratings, profile edits and deactivations write their audit
+// event in the change's own transaction (status 0), not after the answer.
+func TestAuditOfSimpleChangesIsInTheirTransaction(t *testing.T) {
+	h := newHarness(t, config.SQLite, options{devMode: true})
+	admin, _, _ := h.login("admin@example.com")
+	_, userID, _ := h.login("user@example.com")
+	tpl := h.templateBySlug("patient-intake")
+	h.do("PUT", "/api/templates/"+tpl.ID+"/favorite", admin, nil, "X-Request-ID", "req-fav").expect(t, 200)
+	h.do("PUT", "/api/templates/"+tpl.ID+"/rating", admin, map[string]int{"stars": 4}, "X-Request-ID", "req-rate").expect(t, 200)
+	h.do("PATCH", "/api/user/profile", admin, map[string]string{"company": "Acme"}, "X-Request-ID", "req-profile").expect(t, 200)
+	h.do("POST", "/api/admin/users/"+userID+"/deactivate", admin, nil, "X-Request-ID", "req-deactivate").expect(t, 200)
+	for _, id := range []string{"req-fav", "req-rate", "req-profile", "req-deactivate"} {
+		got := h.auditOf(admin, id)
+		if len(got) != 1 || got[0].Status != 0 || got[0].Outcome != models.AuditAllowed {
+			t.Errorf("%s: %+v, want one allowed event written in the change's transaction (status 0)", id, got)
+		}
+	}
+}

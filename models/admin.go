@@ -50,7 +50,7 @@ func (s *Store) SetUserDeactivated(ctx context.Context, id string, on bool) (Use
 		return User{}, fmt.Errorf("set user deactivated: %w", ErrNotFound)
 	}
 	var u User
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, _ *pending) error {
 		if err := lockRow(tx, s.dialect).Where("id = ?", id).Take(&u).Error; err != nil {
 			return err
 		}
@@ -110,7 +110,7 @@ func (s *Store) UnpublishTemplate(ctx context.Context, id string) (Template, err
 		return Template{}, fmt.Errorf("unpublish template: %w", ErrNotFound)
 	}
 	var t Template
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, _ *pending) error {
 		if err := lockRow(tx, s.dialect).Where("id = ?", id).Take(&t).Error; err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ type TemplateFavorite struct {
 // lose an update.
 func (s *Store) RateTemplate(ctx context.Context, userID, templateID string, stars int) (Template, error) {
 	var t Template
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, _ *pending) error {
 		if err := lockRow(tx, s.dialect).Select("id").Where("id = ? AND status = ?", templateID, TemplatePublished).Take(&t).Error; err != nil {
 			return err
 		}
@@ -63,7 +63,7 @@ func (s *Store) RateTemplate(ctx context.Context, userID, templateID string, sta
 // SetFavorite adds (on) or removes (off) a published template from the user's
 // favourites. Both are idempotent.
 func (s *Store) SetFavorite(ctx context.Context, userID, templateID string, on bool) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, _ *pending) error {
 		var t Template
 		if err := tx.Select("id").Where("id = ? AND status = ?", templateID, TemplatePublished).Take(&t).Error; err != nil {
 			return err

@@ -113,7 +113,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (User, error) {
 // UpdateProfile applies patch to the user's profile and returns the new row.
 func (s *Store) UpdateProfile(ctx context.Context, id string, patch ProfilePatch) (User, error) {
 	var u User
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.withEvents(ctx, func(tx *gorm.DB, _ *pending) error {
 		if err := lockRow(tx, s.dialect).Where("id = ?", id).Take(&u).Error; err != nil {
 			return err
 		}
