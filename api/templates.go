@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/forgeai/platform/catalog"
+	"github.com/forgeai/platform/internal/appshost"
 	"github.com/forgeai/platform/models"
 )
 
@@ -35,8 +36,10 @@ type templateResponse struct {
 	MyRating      *int            `json:"myRating"`
 	ConfigSchema  json.RawMessage `json:"configSchema,omitempty"`
 	ScaffoldFiles []string        `json:"scaffoldFiles,omitempty"`
-	CreatedAt     time.Time       `json:"createdAt"`
-	UpdatedAt     time.Time       `json:"updatedAt"`
+	// PreviewURL (detail only) is the scaffold rendered with its defaults on the apps host.
+	PreviewURL string    `json:"previewUrl,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
 }
 
 func toTemplate(t models.TemplateItem, detail bool) templateResponse {
@@ -130,7 +133,9 @@ func (s *Server) getTemplate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return ok(c, fiber.StatusOK, toTemplate(t, true))
+	r := toTemplate(t, true)
+	r.PreviewURL = strings.TrimRight(s.appsBaseURL, "/") + appshost.TemplatePreviewPath(t.Slug)
+	return ok(c, fiber.StatusOK, r)
 }
 
 type rateRequest struct {

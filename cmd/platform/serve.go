@@ -86,7 +86,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 		},
 		Checks: map[string]api.Checker{"database": storeCheck{store}, "temporal": temporalCheck{tc}},
 	})
-	apps := &http.Server{Handler: appshost.New(arts, releaseResolver{store}, log), ReadHeaderTimeout: 10 * time.Second}
+	apps := &http.Server{Handler: appshost.New(arts, releaseResolver{store}, log).WithTemplatePreviews(templatePreviews{store}, previewFrameAncestors(cfg)), ReadHeaderTimeout: 10 * time.Second}
 
 	errs := make(chan error, 2)
 	go func() { errs <- app.Listener(ln.api) }()

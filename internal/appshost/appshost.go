@@ -1,7 +1,8 @@
 // Package appshost serves published applications on their own origin, apart
 // from the API, with a restrictive Content-Security-Policy and no platform
-// cookies. A project's live release is at /<slug>/ and every deployment's
-// artifact, immutable, at /_d/<deploymentID>/.
+// cookies. A project's live release is at /<slug>/, every deployment's
+// artifact, immutable, at /_d/<deploymentID>/, and a template's preview (its
+// scaffold rendered with its defaults) at /_t/<templateSlug>/.
 package appshost
 
 import (
@@ -31,6 +32,10 @@ type Handler struct {
 	resolver  Resolver
 	log       *slog.Logger
 	manifests *manifestCache
+	// Template previews (WithTemplatePreviews); nil source: /_t/ is 404.
+	previews   TemplateSource
+	previewCSP string
+	rendered   *renderCache
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -66,7 +71,8 @@ var reservedSlugs = map[string]bool{"healthz": true}
 // previewPrefix starts the path of a deployment's immutable preview.
 const previewPrefix = "_d"
 
-// ServeHTTP routes /healthz, /_d/<deploymentID>/<path> and /<slug>/<path>.
+// ServeHTTP routes /healthz, /_d/<deploymentID>/<path>, /_t/<templateSlug>/<path>
+// (template previews) and /<slug>/<path>.
 // The request's cookies and credentials are never read.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range securityHeaders {
@@ -93,6 +99,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			redirectToDir(w, r, id)
 		default:
 			h.serveDeployment(w, r, id, file)
+		}
+		return
+	}
+	if first == templatePrefix && hasSlash {
+		slug, file, ok := strings.Cut(rest, "/")
+		switch {
+		case !slugPattern.MatchString(slug):
+			writeError(w, http.StatusNotFound, "not found")
+		case !ok:
+			redirectToDir(w, r, slug)
+		default:
+			h.serveTemplatePreview(w, r, slug, file)
 		}
 		return
 	}
