@@ -16,7 +16,7 @@ import {
 } from '@/components/ui'
 import { cn } from '@/lib/utils'
 import { formatDateTime, formatRelative } from '@/pages/approvals/format'
-import { notificationTarget, PAGE_SIZE, useMarkAllRead, useMarkRead, useNotifications, type Notification } from './api'
+import { notificationTarget, useMarkAllRead, useMarkRead, useNotifications, type Notification } from './api'
 
 function NotificationItem({ n }: { n: Notification }) {
   const markRead = useMarkRead()
