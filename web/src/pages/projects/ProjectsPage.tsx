@@ -20,7 +20,7 @@ import {
   Skeleton,
 } from '@/components/ui'
 import { useProjects, type Project, type ProjectSort } from './api'
-import { statusVariant } from './timeline'
+import { projectStatusLabel, statusVariant } from './timeline'
 
 const PAGE_SIZE = 12
 
@@ -29,22 +29,6 @@ const sorts: { value: ProjectSort; label: string }[] = [
   { value: 'updated', label: 'Recently updated' },
   { value: 'name', label: 'Name' },
 ]
-
-/** What the project's status says about its last deployment. */
-export function projectStatusLabel(p: Pick<Project, 'status'>): string {
-  switch (p.status) {
-    case 'draft':
-      return 'Not deployed'
-    case 'deploying':
-      return 'Deploying'
-    case 'deployed':
-      return 'Deployed'
-    case 'error':
-      return 'Last deployment failed'
-    default:
-      return p.status
-  }
-}
 
 function ProjectCard({ p }: { p: Project }) {
   return (
@@ -61,7 +45,7 @@ function ProjectCard({ p }: { p: Project }) {
               </Link>
             </CardTitle>
             <Badge variant={statusVariant(p.status)} data-testid="project-status" data-status={p.status}>
-              {projectStatusLabel(p)}
+              {projectStatusLabel(p.status)}
             </Badge>
           </div>
           {p.description && <CardDescription className="line-clamp-2">{p.description}</CardDescription>}

@@ -159,13 +159,13 @@ export function useDeployments(projectId: string, pageSize = 10) {
   })
 }
 
-export function useDeployment(id: string | null | undefined, poll: boolean) {
+export function useDeployment(id: string | null | undefined) {
   return useQuery({
     queryKey: projectKeys.deployment(id ?? ''),
     queryFn: ({ signal }) => api.get<Deployment>(`/api/deployments/${id}`, { signal }),
     enabled: !!id,
     // waitingFor is only known from GET: look again while the deployment runs.
-    refetchInterval: poll ? 10_000 : false,
+    refetchInterval: (query) => (query.state.data && !isActive(query.state.data.status) ? false : 10_000),
   })
 }
 

@@ -37,6 +37,15 @@ const TERMINAL = new Set(['deployed', 'failed', 'cancelled', 'rolled_back', 'rej
 
 export const isTerminal = (status: string) => TERMINAL.has(status)
 
+const PIPELINE = ['pending_approval', 'queued', 'generating', 'building', 'publishing', 'verifying']
+
+/** How far a status is along the pipeline (terminal statuses last). */
+export function statusRank(status: string): number {
+  if (isTerminal(status)) return PIPELINE.length + 1
+  const i = PIPELINE.indexOf(status)
+  return i < 0 ? -1 : i
+}
+
 const finished = (s: TimelineStep) => s.state === 'done' || s.state === 'failed'
 
 function outcomeState(outcome: string): StepState {
@@ -83,7 +92,7 @@ export function mergeTimelines(a: Timeline, b: Timeline): Timeline {
     else if (x.outcome === 'not required' && rank(y) === 2 && y.outcome !== 'not required') steps[n] = y
     else steps[n] = x
   }
-  const status = isTerminal(a.status) ? a.status : b.status
+  const status = statusRank(a.status) >= statusRank(b.status) ? a.status : b.status
   return {
     status,
     steps,
@@ -100,7 +109,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '')
 /** Applies one event of stream deployment:<id>; unknown events change nothing. */
 export function applyEvent(t: Timeline, ev: StreamEvent<unknown>): Timeline {
   const data = (ev.data ?? {}) as EventData
-  const setStatus = (s: string) => (s && !isTerminal(t.status) ? s : t.status)
+  const setStatus = (s: string) => (s && statusRank(s) >= statusRank(t.status) ? s : t.status)
   switch (ev.event) {
     case 'deployment.queued': {
       const status = setStatus(str(data.status))
@@ -154,6 +163,27 @@ export function applyEvent(t: Timeline, ev: StreamEvent<unknown>): Timeline {
     }
     default:
       return t
+  }
+}
+
+/** A timeline before anything is known (events may arrive before the snapshot). */
+export function emptyTimeline(): Timeline {
+  return { status: '', steps: emptySteps(), url: '', error: '' }
+}
+
+/** What the project's status says about its last deployment. */
+export function projectStatusLabel(status: string): string {
+  switch (status) {
+    case 'draft':
+      return 'Not deployed'
+    case 'deploying':
+      return 'Deploying'
+    case 'deployed':
+      return 'Deployed'
+    case 'error':
+      return 'Last deployment failed'
+    default:
+      return status
   }
 }
 
