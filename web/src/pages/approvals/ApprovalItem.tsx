@@ -176,7 +176,7 @@ export function ApprovalItem({ approval: a, decidable = false }: ApprovalItemPro
             </Badge>
             {a.escalated && <Badge variant="warning">escalated</Badge>}
           </div>
-          <CardTitle id={headingId} className="text-base first-letter:uppercase">
+          <CardTitle as="h2" id={headingId} className="text-base first-letter:uppercase">
             {name}
           </CardTitle>
           <p className="text-xs text-muted-foreground">
