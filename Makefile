@@ -19,8 +19,11 @@ test: bin/temporal web-test
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 ## bench: load-test GET /api/templates and GET /api/projects against Postgres; prints figures
-bench: build
-	$(GO) run ./cmd/bench -platform ./bin/platform
+# The bench runs bin/platform-bench: the platform plus one bench-only route
+# (-tags bench, api/bench_bare.go) that the middleware-cost section compares with.
+bench:
+	CGO_ENABLED=0 $(GO) build -trimpath -tags bench -o bin/platform-bench ./cmd/platform
+	$(GO) run ./cmd/bench -platform ./bin/platform-bench
 
 ## chaos: the fault matrix (e2e/faults_test.go) for FAULT_ROUNDS rounds; `make test` runs one
 FAULT_ROUNDS ?= 5
@@ -72,4 +75,4 @@ bin/temporal:
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
 
 clean:
-	rm -rf bin/platform data/
+	rm -rf bin/platform bin/platform-bench data/

@@ -287,5 +287,9 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	s.handle(r, get, "/notifications/unread-count", SignedIn, s.unreadNotifications)
 	s.handle(r, post, "/notifications/read-all", SignedIn, s.readAllNotifications)
 	s.handle(r, post, "/notifications/:id/read", SignedIn, s.readNotification)
+
+	if benchRoutes != nil {
+		benchRoutes(s, app) // only in a binary built with -tags bench
+	}
 	s.handle(app, get, "/*", Public, s.webApp()) // the web app: every other GET (api/webapp.go)
 }

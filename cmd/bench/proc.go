@@ -56,6 +56,7 @@ func startAPI(platform, dbURL string, extra ...string) (*apiProc, error) {
 		"DEV_MODE=true",
 		"PLATFORM_ENV=development",
 		"JWT_SECRET="+hex.EncodeToString(secret),
+		"JWT_TTL=24h", // one token serves the whole run
 		"HTTP_ADDR="+p.addr,
 		"APPS_ADDR=127.0.0.1:"+ports[1],
 		"LOG_LEVEL=warn",
