@@ -2,7 +2,7 @@
 // /projects/:id (api/projects.go, api/deployments.go, api/chat*.go).
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { api, ApiError, CSRF_COOKIE, readCookie, refreshSession, toApiError } from '@/lib/api'
+import { api, ApiError, CSRF_COOKIE, readCookie, refreshSession, request, toApiError } from '@/lib/api'
 
 /** GET /api/projects/:id (api/projects.go projectResponse). */
 export interface Project {
@@ -285,7 +285,13 @@ export function useProjectChat(projectId: string) {
       const { data } = await api.page<ChatSession>('/api/chat/sessions', { query: { pageSize: 100 }, signal })
       const mine = data.find((s) => s.projectId === projectId && s.sessionType === 'template_config')
       if (!mine) return null
-      return api.get<ChatSessionDetail>(`/api/chat/sessions/${mine.id}`, { query: { pageSize: 100 }, signal })
+      // Messages come oldest first, 100 a page: show the latest page.
+      const path = `/api/chat/sessions/${mine.id}`
+      const first = await request<ChatSessionDetail>('GET', path, { query: { pageSize: 100 }, signal })
+      const total = first.meta?.total ?? 0
+      if (total <= 100) return first.data
+      const last = Math.ceil(total / 100)
+      return api.get<ChatSessionDetail>(path, { query: { pageSize: 100, page: last }, signal })
     },
   })
 }

@@ -70,12 +70,18 @@ describe('timeline reducer', () => {
   })
 
   it('marks the approval not required for a deployment without one, and waiting while pending', () => {
-    expect(fromDeployment(deployment({ status: 'queued' })).steps.approval).toEqual({ state: 'done', outcome: 'not required' })
+    expect(fromDeployment(deployment({ status: 'queued' })).steps.approval).toEqual({ state: 'done', outcome: 'not required', implied: true })
     expect(fromDeployment(deployment({ status: 'pending_approval', approvalId: 'a1' })).steps.approval.state).toBe('waiting')
     const running = fromDeployment(
       deployment({ status: 'generating', steps: [{ name: 'generate', status: 'running', startedAt: 'x', finishedAt: null }] }),
     )
     expect(running.steps.generate.state).toBe('running')
+  })
+
+  it('shows a rollback as reusing the earlier build', () => {
+    const t = fromDeployment(deployment({ kind: 'rollback', status: 'publishing', rollbackOf: 'd0' }))
+    expect(states(t)).toEqual({ approval: 'done', generate: 'done', build: 'done', publish: 'pending', verify: 'pending' })
+    expect(t.steps.build.outcome).toBe('reused from the earlier build')
   })
 })
 

@@ -17,8 +17,10 @@ export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'waiting'
 
 export interface TimelineStep {
   state: StepState
-  /** The server's outcome word (succeeded, skipped, cancelled, not required…). */
+  /** The server's outcome word (succeeded, skipped, cancelled) or why the step does not run. */
   outcome?: string
+  /** Done because this deployment does not run the step (no approval needed, a rollback's build). */
+  implied?: boolean
   error?: string
   startedAt?: string
   finishedAt?: string
@@ -76,7 +78,13 @@ export function fromDeployment(d: Deployment): Timeline {
   }
   if (d.status === 'pending_approval' && !finished(steps.approval)) steps.approval.state = 'waiting'
   if (!d.approvalId && steps.approval.state === 'pending' && d.status !== 'pending_approval') {
-    steps.approval = { state: 'done', outcome: 'not required' }
+    steps.approval = { state: 'done', outcome: 'not required', implied: true }
+  }
+  if (d.kind === 'rollback') {
+    // A rollback publishes an artifact built before: nothing is generated or built.
+    for (const n of ['generate', 'build'] as const) {
+      if (steps[n].state === 'pending') steps[n] = { state: 'done', outcome: 'reused from the earlier build', implied: true }
+    }
   }
   return { status: d.status, steps, url: d.url, error: d.error }
 }
@@ -89,7 +97,7 @@ export function mergeTimelines(a: Timeline, b: Timeline): Timeline {
     const x = a.steps[n]
     const y = b.steps[n]
     if (rank(x) !== rank(y)) steps[n] = rank(x) > rank(y) ? x : y
-    else if (x.outcome === 'not required' && rank(y) === 2 && y.outcome !== 'not required') steps[n] = y
+    else if (x.implied && rank(y) === 2 && !y.implied) steps[n] = y
     else steps[n] = x
   }
   const status = statusRank(a.status) >= statusRank(b.status) ? a.status : b.status
@@ -123,7 +131,7 @@ export function applyEvent(t: Timeline, ev: StreamEvent<unknown>): Timeline {
       const name = data.step
       if (!isStep(name)) return { ...t, status: setStatus(str(data.status)) }
       const cur = t.steps[name]
-      if (finished(cur) && cur.outcome !== 'not required') return t
+      if (finished(cur) && !cur.implied) return t
       return {
         ...t,
         status: setStatus(str(data.status)),
@@ -137,7 +145,7 @@ export function applyEvent(t: Timeline, ev: StreamEvent<unknown>): Timeline {
       const name = data.step
       if (!isStep(name)) return t
       const cur = t.steps[name]
-      if (finished(cur) && cur.outcome !== 'not required') return t
+      if (finished(cur) && !cur.implied) return t
       const outcome = str(data.outcome)
       return {
         ...t,

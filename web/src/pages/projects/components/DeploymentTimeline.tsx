@@ -188,7 +188,7 @@ export function DeploymentTimeline({
                 <div className="flex flex-wrap items-baseline justify-between gap-2">
                   <span className="font-medium">{stepTitle[name]}</span>
                   <span className="text-xs text-muted-foreground">
-                    {stateWord[s.state]}
+                    {s.implied ? 'Skipped' : stateWord[s.state]}
                     {detail && ` · ${detail}`}
                   </span>
                 </div>
