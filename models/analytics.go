@@ -99,6 +99,9 @@ type PendingApprovalKPIs struct {
 // the pool (on SQLite's single connection they queue); the answer is as
 // slow as the slowest, not the sum.
 func (s *Store) AnalyticsKPIs(ctx context.Context, now time.Time) (KPIs, error) {
+	if _, err := s.ChainAudit(ctx); err != nil { // active users read the trail
+		return KPIs{}, err
+	}
 	now = now.UTC()
 	k := KPIs{At: now}
 	g, ctx := errgroup.WithContext(ctx)

@@ -297,7 +297,7 @@ func (s *Store) writeAudit(tx *gorm.DB, ev *pending, claim *PendingAudit) error 
 	if len(ev.audit) == 0 {
 		return nil
 	}
-	return s.appendAudit(tx, ev.audit)
+	return s.outboxAudit(tx, ev.audit)
 }
 
 // queueAudit adds an event to what the transaction writes before committing.

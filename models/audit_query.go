@@ -20,6 +20,9 @@ type AuditFilter struct {
 
 // ListAudit returns a page of audit events, newest first, and the total.
 func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, int64, error) {
+	if _, err := s.ChainAudit(ctx); err != nil {
+		return nil, 0, err
+	}
 	q := s.db.WithContext(ctx).Model(&AuditEvent{})
 	if f.Actor != "" {
 		q = q.Where("actor_id = ? OR actor_email = ?", f.Actor, strings.ToLower(f.Actor))
@@ -68,6 +71,9 @@ const auditVerifyBatch = 5000
 // matches its content, and the last event is the chain head (so a removed
 // tail shows too). Events appended while it runs are not looked at.
 func (s *Store) VerifyAudit(ctx context.Context) (AuditVerification, error) {
+	if _, err := s.ChainAudit(ctx); err != nil {
+		return AuditVerification{}, err
+	}
 	db := s.db.WithContext(ctx)
 	var head struct {
 		Seq  int64
@@ -133,6 +139,9 @@ type AuditApproval struct {
 // sign-ins, role changes, deployments and rollbacks, every approval decision
 // with its approver, and every denied request. Days without any are left out.
 func (s *Store) AuditReport(ctx context.Context, from, to time.Time) ([]AuditDay, error) {
+	if _, err := s.ChainAudit(ctx); err != nil {
+		return nil, err
+	}
 	actions := []string{AuditSignIn, AuditRoleChange, AuditApprovalDecision, AuditDeploy, AuditRollback}
 	var rows []AuditEvent
 	err := s.db.WithContext(ctx).Select("id, at, actor_email, action, resource_id, outcome, metadata").

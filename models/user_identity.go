@@ -42,7 +42,7 @@ func (s *Store) IdentityUser(ctx context.Context, id Identity) (u User, created 
 			if err != nil || id.Role == "" {
 				return err
 			}
-			return s.appendAudit(tx, []AuditEvent{roleFromClaim(u, id.Role, "")})
+			return s.outboxAudit(tx, []AuditEvent{roleFromClaim(u, id.Role, "")})
 		case err != nil:
 			return err
 		}
@@ -53,7 +53,7 @@ func (s *Store) IdentityUser(ctx context.Context, id Identity) (u User, created 
 			u.Name = name
 		}
 		if id.Role != "" && id.Role != u.Role {
-			if err := s.appendAudit(tx, []AuditEvent{roleFromClaim(User{ID: u.ID, Email: email}, id.Role, u.Role)}); err != nil {
+			if err := s.outboxAudit(tx, []AuditEvent{roleFromClaim(User{ID: u.ID, Email: email}, id.Role, u.Role)}); err != nil {
 				return err
 			}
 			updates["role"] = id.Role

@@ -45,6 +45,10 @@ func listen(cfg config.Config) (listeners, error) {
 	return listeners{api: apiLn, apps: appsLn}, nil
 }
 
+// auditChainEvery is how often an API instance moves committed audit events
+// from the outbox onto the hash chain (reads of the trail also do it first).
+const auditChainEvery = 250 * time.Millisecond
+
 // serve runs the API and the apps host until ctx is done, then lets in-flight
 // requests finish within SHUTDOWN_TIMEOUT.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listeners, store *models.Store, arts artifacts.Store, tc client.Client) error {
@@ -66,6 +70,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	wf := workflows.NewClient(tc)
 	deployments := &deploying.Service{Store: store, Workflows: wf, Outcomes: wf, Log: log,
 		Timers: workflows.ApprovalTimers{EscalateAfter: cfg.ApprovalEscalateAfter, Timeout: cfg.ApprovalTimeout}}
+	go store.RunAuditChainer(streamCtx, auditChainEvery, log)
 	go reconcileDeployments(streamCtx, deployments, log, cfg.ReconcileInterval, cfg.ReconcileAfter)
 	go reconcileApprovals(streamCtx, store, wf, cfg.ApprovalEscalateAfter, log, cfg.ReconcileInterval, cfg.ReconcileAfter)
 	reg := prometheus.NewRegistry()

@@ -1,0 +1,171 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/forgeai/platform/internal/config"
+)
+
+// The audit outbox. An event written with a change goes into audit_outbox
+// in the change's own transaction: one insert that takes no lock, so
+// requests do not queue behind one another's commit on the chain head.
+// ChainAudit then moves committed events, in outbox order, onto the hash
+// chain (audit_events) under the chain head's lock, many per transaction.
+// Every API instance runs it every moment (RunAuditChainer), and every read
+// of the trail runs it first, so a read sees every committed event chained.
+
+// auditOutboxRow is a row of audit_outbox.
+type auditOutboxRow struct {
+	Seq          int64 `gorm:"primaryKey"`
+	At           time.Time
+	ActorID      string
+	ActorEmail   string
+	Action       string
+	ResourceType string
+	ResourceID   string
+	Outcome      string
+	Status       int
+	IP           string `gorm:"column:ip"`
+	UserAgent    string
+	RequestID    string
+	Metadata     string
+	DedupKey     *string
+}
+
+func (auditOutboxRow) TableName() string { return "audit_outbox" }
+
+// chainBatch is how many outbox events one chaining transaction takes.
+const chainBatch = 1000
+
+// outboxAudit writes events into the outbox in tx, skipping those whose
+// dedup key is already in the trail or the outbox (a retried activity).
+func (s *Store) outboxAudit(tx *gorm.DB, events []AuditEvent) error {
+	events, err := withoutStoredKeys(tx, events)
+	if err != nil || len(events) == 0 {
+		return err
+	}
+	if events, err = withoutQueuedKeys(tx, events); err != nil || len(events) == 0 {
+		return err
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	rows := make([]auditOutboxRow, len(events))
+	for i, e := range events {
+		if e.At.IsZero() {
+			e.At = now
+		}
+		if e.Metadata == "" {
+			e.Metadata = "{}"
+		}
+		rows[i] = auditOutboxRow{At: e.At.UTC().Truncate(time.Microsecond), ActorID: e.ActorID, ActorEmail: e.ActorEmail,
+			Action: e.Action, ResourceType: e.ResourceType, ResourceID: e.ResourceID, Outcome: e.Outcome, Status: e.Status,
+			IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID, Metadata: e.Metadata, DedupKey: e.DedupKey}
+	}
+	if err := tx.Create(&rows).Error; err != nil {
+		return fmt.Errorf("queue %d audit events: %w", len(rows), err)
+	}
+	return nil
+}
+
+// withoutQueuedKeys drops the events whose dedup key waits in the outbox.
+func withoutQueuedKeys(tx *gorm.DB, events []AuditEvent) ([]AuditEvent, error) {
+	var keys []string
+	for _, e := range events {
+		if e.DedupKey != nil {
+			keys = append(keys, *e.DedupKey)
+		}
+	}
+	if len(keys) == 0 {
+		return events, nil
+	}
+	var queued []string
+	if err := tx.Model(&auditOutboxRow{}).Where("dedup_key IN ?", keys).Pluck("dedup_key", &queued).Error; err != nil {
+		return nil, fmt.Errorf("look up queued audit keys: %w", err)
+	}
+	out := events[:0:0]
+	for _, e := range events {
+		if e.DedupKey == nil || !slices.Contains(queued, *e.DedupKey) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// ChainAudit moves every committed outbox event onto the hash chain and
+// reports how many it moved. Concurrent callers (other instances) wait for
+// the chain head's lock and find the events already moved.
+func (s *Store) ChainAudit(ctx context.Context) (int, error) {
+	moved := 0
+	for {
+		var waiting int64
+		if err := s.db.WithContext(ctx).Model(&auditOutboxRow{}).Select("seq").Limit(1).Scan(&waiting).Error; err != nil {
+			return moved, translate("look at the audit outbox", err)
+		}
+		if waiting == 0 {
+			return moved, nil
+		}
+		n, err := s.chainOutboxBatch(ctx)
+		moved += n
+		if err != nil {
+			return moved, err
+		}
+		if n < chainBatch {
+			return moved, nil
+		}
+	}
+}
+
+func (s *Store) chainOutboxBatch(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The chain head's lock first: a second chainer waits here, then
+		// reads an outbox without the rows this one moved.
+		if s.dialect == config.Postgres {
+			if err := tx.Exec(`SELECT 1 FROM audit_chain WHERE id = 1 FOR UPDATE`).Error; err != nil {
+				return fmt.Errorf("lock audit chain: %w", err)
+			}
+		}
+		var rows []auditOutboxRow
+		if err := tx.Order("seq").Limit(chainBatch).Find(&rows).Error; err != nil {
+			return fmt.Errorf("read the audit outbox: %w", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		events := make([]AuditEvent, len(rows))
+		seqs := make([]int64, len(rows))
+		for i, r := range rows {
+			events[i] = AuditEvent{At: r.At, ActorID: r.ActorID, ActorEmail: r.ActorEmail, Action: r.Action,
+				ResourceType: r.ResourceType, ResourceID: r.ResourceID, Outcome: r.Outcome, Status: r.Status, IP: r.IP,
+				UserAgent: r.UserAgent, RequestID: r.RequestID, Metadata: r.Metadata, DedupKey: r.DedupKey}
+			seqs[i] = r.Seq
+		}
+		if err := s.appendAudit(tx, events); err != nil {
+			return err
+		}
+		n = len(rows)
+		return tx.Where("seq IN ?", seqs).Delete(&auditOutboxRow{}).Error
+	})
+	return n, translate("chain audit events", err)
+}
+
+// RunAuditChainer chains the outbox every interval until ctx ends.
+func (s *Store) RunAuditChainer(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := s.ChainAudit(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("chaining audit events failed; the next round retries", "error", err.Error())
+		}
+	}
+}
