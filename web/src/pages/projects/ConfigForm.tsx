@@ -65,7 +65,11 @@ function FieldTemplate(props: FieldTemplateProps) {
   if (hidden) return <div className="hidden">{children}</div>
   const isBool = schema.type === 'boolean'
   return (
-    <div className="grid gap-1.5" data-field={id} data-invalid={rawErrors && rawErrors.length > 0 ? 'true' : undefined}>
+    <div
+      className={cn('grid content-start gap-1.5', (schema.type === 'array' || schema.type === 'object') && 'md:col-span-2')}
+      data-field={id}
+      data-invalid={rawErrors && rawErrors.length > 0 ? 'true' : undefined}
+    >
       {displayLabel && !isBool && label && (
         <label htmlFor={id} className="text-sm leading-none font-medium">
           {label}
@@ -262,6 +266,14 @@ function SelectWidget(props: WidgetProps) {
 function ObjectFieldTemplate({ title, description, properties, fieldPathId, registry }: ObjectFieldTemplateProps) {
   const isRoot = fieldPathId.$id === registry.globalFormOptions.idPrefix || fieldPathId.path.length === 0
   if (isRoot) return <div className="grid gap-5">{properties.map((p) => p.content)}</div>
+  // An array item sits in its own bordered row already: lay its fields out flat.
+  if (typeof fieldPathId.path[fieldPathId.path.length - 1] === 'number') {
+    return (
+      <div id={fieldPathId.$id} role="group" aria-label={title || undefined} className="grid gap-3 md:grid-cols-2">
+        {properties.map((p) => p.content)}
+      </div>
+    )
+  }
   return (
     <fieldset id={fieldPathId.$id} className="grid gap-4 rounded-lg border p-4">
       {title && <TitleField id={titleId(fieldPathId)} title={title} registry={registry} schema={{}} />}
