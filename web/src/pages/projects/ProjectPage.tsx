@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { ExternalLinkIcon, RocketIcon } from 'lucide-react'
-import { lazy, Suspense, useState } from 'react'
+import { lazy, Suspense, useEffect, useRef, useState } from 'react'
 import { Link } from 'wouter'
 import { PageHeader } from '@/components/layout/PageHeader'
 import {
@@ -41,11 +41,21 @@ export default function ProjectPage({ id }: { id: string }) {
 
   // Anything that happens to the project (another tab, a proposal applied,
   // a deployment started or finished) refreshes what this page shows.
+  // The first subscription replays the retained log: batch the refreshes.
+  const stale = useRef({ project: false, deployments: false, timer: 0 })
+  useEffect(() => () => window.clearTimeout(stale.current.timer), [])
   useStream(`project:${id}`, (ev: StreamEvent<unknown>) => {
-    if (ev.event.startsWith('project.')) void qc.invalidateQueries({ queryKey: projectKeys.detail(id) })
+    const s = stale.current
+    if (ev.event.startsWith('project.')) s.project = true
     if (ev.event === 'project.status' || ev.event === 'deployment.queued' || ev.event === 'deployment.finished') {
-      void qc.invalidateQueries({ queryKey: projectKeys.deployments(id) })
+      s.deployments = true
     }
+    window.clearTimeout(s.timer)
+    s.timer = window.setTimeout(() => {
+      if (s.project) void qc.invalidateQueries({ queryKey: projectKeys.detail(id) })
+      if (s.deployments) void qc.invalidateQueries({ queryKey: projectKeys.deployments(id) })
+      s.project = s.deployments = false
+    }, 250)
   })
 
   if (q.isPending) return <PageSkeleton label="Loading the project…" />

@@ -132,13 +132,17 @@ export function ChatPanel({ project }: { project: Project }) {
         (delta) => setTurn((t) => (t ? { ...t, answer: t.answer + delta } : t)),
         ctrl.signal,
       )
+      // Not busy any more: screen readers read the whole answer once.
+      setTurn((t) => (t ? { ...t, streaming: false } : t))
       await qc.invalidateQueries({ queryKey: projectKeys.chat(project.id) })
       setTurn(null)
     } catch (err) {
       if (err instanceof DOMException && err.name === 'AbortError') return
       setError(err)
-      setTurn((t) => (t ? { ...t, streaming: false } : t))
+      setTurn(null)
       setDraft((d) => d || content)
+      // The message (and a new session) may be stored even when the answer failed.
+      void qc.invalidateQueries({ queryKey: projectKeys.chat(project.id) })
     }
   }
 
@@ -180,7 +184,7 @@ export function ChatPanel({ project }: { project: Project }) {
         ) : (
           <>
             <div
-              role="log"
+              role="region"
               aria-label="Conversation with the assistant"
               className="grid max-h-[28rem] gap-2 overflow-y-auto rounded-md border bg-muted/30 p-3"
               tabIndex={0}
