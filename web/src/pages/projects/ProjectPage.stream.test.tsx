@@ -1,6 +1,6 @@
 // The project page follows stream project:<id> on the app's shared stream
 // client (its own file: a fresh client and socket).
-import { act, screen, waitFor } from '@testing-library/react'
+import { act, screen } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { FakeSocket } from '@/test/fakeWebSocket'
 import { jsonResponse, renderWithApp, stubFetch } from '@/test/utils'
