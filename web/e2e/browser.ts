@@ -51,6 +51,12 @@ export async function newContext(browser: Browser, baseURL: string, o: ContextOp
       // storage disabled
     }
   }, theme)
+  // Every CSP violation (eval included, which libraries may catch and hide) becomes a console error.
+  await ctx.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`Content Security Policy violation: ${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`)
+    })
+  })
   ctx.setDefaultTimeout(15_000)
   ctx.setDefaultNavigationTimeout(30_000)
   return ctx
@@ -62,7 +68,7 @@ export function watchPage(page: Page, sink: string[]): void {
   page.on('console', (msg) => {
     const text = msg.text()
     if (msg.type() === 'error' && /Content Security Policy|Refused to/.test(text)) {
-      sink.push(`CSP on ${page.url()}: ${text}`)
+      sink.push(`CSP on ${page.url()}: ${text.slice(0, 300)}`)
     }
   })
 }
