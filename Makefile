@@ -5,7 +5,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 TEST_TIMEOUT ?= 30m
 
-.PHONY: dev test bench chaos build vet lint migrate clean record-histories web web-dev web-test
+.PHONY: dev test bench chaos build vet lint migrate clean record-histories web web-dev web-test web-e2e chromium
 
 ## dev: run api + worker + apps host + Temporal dev server (with UI) on SQLite under data/;
 ## builds the web app first when it is missing or older than its sources (the binary embeds it)
@@ -13,10 +13,12 @@ dev: bin/temporal web/dist/index.html
 	$(MAKE) build
 	./bin/platform dev
 
-## test: unit, store (Postgres + SQLite), API and end-to-end tests with the real Temporal dev server, and the web app's tests
+## test: unit, store (Postgres + SQLite), API and end-to-end tests with the real Temporal dev server, the web app's tests,
+## then the browser end-to-end tests (web-e2e)
 test: bin/temporal web-test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(MAKE) web-e2e
 
 ## bench: load-test GET /api/templates and GET /api/projects against Postgres; prints figures
 # The bench runs bin/platform-bench: the platform plus one bench-only route
@@ -60,6 +62,16 @@ web-dev: web/node_modules/.package-lock.json
 ## web-test: the web app's component and hook tests (vitest, jsdom)
 web-test: web/node_modules/.package-lock.json
 	cd web && npm test
+
+## web-e2e: the browser end-to-end tests (web/e2e/): playwright-core drives Debian's Chromium, headless, against
+## `platform dev` (built with the web app embedded) on free ports; screenshots and figures in web/e2e/artifacts/
+web-e2e: bin/temporal web/dist/index.html chromium
+	$(MAKE) build
+	cd web && npm run e2e
+
+## chromium: Debian's Chromium for web-e2e (apt-get install when /usr/bin/chromium is missing; CHROMIUM_PATH overrides)
+chromium:
+	web/e2e/install-chromium.sh
 
 ## migrate: apply migrations to DATABASE_URL
 migrate: build
