@@ -95,6 +95,8 @@ export async function signInContext(ctx: BrowserContext, email: string, name: st
 /** Takes a full-page screenshot named <page>-<width>-<theme>.png. */
 export async function screenshot(page: Page, name: string, theme: Theme): Promise<string> {
   const file = path.join(ARTIFACTS, `${name}-${page.viewportSize()!.width}-${theme}.png`)
+  // From the top, as a person arriving sees it (a focused field may have scrolled the page).
+  await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled', caret: 'hide' })
   return file
 }

@@ -491,6 +491,12 @@ describe.sequential('ForgeAI in Chromium', () => {
             () => false,
           )
           if (!ready) notReady.push(`${p.name} ${viewport.width} ${theme}: ${p.ready} never appeared`)
+          if (p.name === 'template') {
+            // The preview iframe (lazy, another origin) has rendered the scaffold.
+            await tab.frameLocator('[data-testid="template-preview"]').locator('h1').first().waitFor({ timeout: 15_000 }).catch(() => {
+              notReady.push(`template ${viewport.width} ${theme}: the preview rendered no heading`)
+            })
+          }
           // Let skeletons resolve and charts finish their entry animation.
           await tab.locator('[data-slot="skeleton"]').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {})
           await tab.waitForTimeout(p.name === 'analytics' ? 1500 : 300)
