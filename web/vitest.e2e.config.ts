@@ -22,6 +22,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 240_000,
     teardownTimeout: 60_000,
+    // expect.poll waits like a person would, not vitest's default second.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     // Never pass by running nothing, never let .only slip through, never retry a flake away.
     passWithNoTests: false,
     allowOnly: false,

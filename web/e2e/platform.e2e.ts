@@ -141,7 +141,7 @@ describe.sequential('ForgeAI in Chromium', () => {
   test('a1: a new user signs in with the dev login and onboards (role, industry, recommended templates, first project)', async () => {
     failureShots('a1')
     const ctx = await context()
-    const page = await ctx.newPage()
+    let page = await ctx.newPage()
 
     // Sign in with the development form: the first user, so the admin, sent to onboarding.
     await signInThroughForm(page, ADMIN.email, ADMIN.name)
@@ -153,6 +153,12 @@ describe.sequential('ForgeAI in Chromium', () => {
     await page.getByTestId('onboarding-next').click()
     await page.getByTestId('choice-industry-healthcare').click()
     await page.getByTestId('onboarding-next').click()
+    await page.getByTestId('onboarding-panel-template_browsing').waitFor()
+    // Closing the tab and coming back resumes at the same step (the workflow's state).
+    await page.close()
+    page = await ctx.newPage()
+    await page.goto('/')
+    await page.waitForURL('**/onboarding')
     await page.getByTestId('onboarding-panel-template_browsing').waitFor()
     const reasons = page.getByTestId('recommendation-reason')
     await reasons.first().waitFor()
@@ -334,18 +340,25 @@ describe.sequential('ForgeAI in Chromium', () => {
     await page.goto(`/projects/${project.id}`)
     await page.getByTestId('deploy-needs-approval').waitFor()
     const docId = await installTimelineRecorder(page)
+
+    // The approver, in a second browser context, has the inbox open already.
+    const adminCtx = await context()
+    await signInContext(adminCtx, ADMIN.email, ADMIN.name)
+    const inbox = await adminCtx.newPage()
+    await inbox.goto('/approvals')
+    await inbox.getByRole('heading', { level: 1, name: 'Approvals' }).waitFor()
+    const badge = inbox.locator('[data-testid="badge-approvals waiting for you"] [aria-hidden="true"]')
+    const waitingBefore = Number((await badge.count()) ? await badge.textContent() : 0)
+
     await page.getByTestId('deploy-button').click()
     await page.getByTestId('approval-waiting').waitFor()
     await page.locator('[data-testid="timeline-step-approval"][data-state="waiting"]').waitFor()
     const deploymentId = await shownDeployment(page)
 
-    // The approver, in a second browser context: the inbox shows the request with its context.
-    const adminCtx = await context()
-    await signInContext(adminCtx, ADMIN.email, ADMIN.name)
-    const inbox = await adminCtx.newPage()
-    await inbox.goto('/approvals')
+    // The request arrives in the open inbox, and the nav badge counts it, without a reload.
     const item = inbox.getByTestId('approval-item').filter({ hasText: project.name })
     await item.waitFor()
+    await expect.poll(async () => Number((await badge.count()) ? await badge.textContent() : 0)).toBe(waitingBefore + 1)
     expect(await item.getByTestId('approval-requester').textContent()).toContain(BUSINESS.name)
     await item.getByRole('button', { name: 'Approve' }).click()
     const dialog = inbox.getByRole('dialog')
