@@ -271,7 +271,7 @@ describe.sequential('ForgeAI in Chromium', () => {
     for (const name of PIPELINE) expect(await page.getByTestId(`timeline-step-${name}`).getAttribute('data-state')).toBe('done')
     const first = mine.find((c) => c.state !== 'pending')!
     const generate = mine.find((c) => c.name === 'generate' && c.state !== 'pending')!
-    recordFigure({ name: 'Deploy click → first step on the timeline', value: first.t - rec.clickAt!, unit: 'ms', note: `${first.name} → ${first.state} (the deployment's snapshot)` })
+    recordFigure({ name: 'Deploy click → first step on the timeline', value: first.t - rec.clickAt!, unit: 'ms', note: `${first.name} → ${first.state}` })
     recordFigure({ name: 'Deploy click → generate step running', value: generate.t - rec.clickAt!, unit: 'ms', note: 'first step that needs the workflow' })
     const done = mine.filter((c) => c.state === 'done')
     recordFigure({ name: 'Deploy click → all steps done', value: Math.max(...done.map((c) => c.t)) - rec.clickAt!, unit: 'ms', note: 'offline AI, SQLite' })
