@@ -1,6 +1,8 @@
 import { screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { Route, Switch, useLocation } from 'wouter'
+import { RequireAuth } from '@/components/layout/RequireAuth'
 import { jsonResponse, renderWithApp, stubFetch } from '@/test/utils'
 import { queryKeys } from '@/lib/auth'
 import type { Onboarding } from '@/lib/types'
@@ -132,7 +134,79 @@ describe('OnboardingPage', () => {
       step: { value: 'p-9' },
     })
     // The route guard's profile is refetched after completion.
-    expect(client.getQueryState(queryKeys.profile)?.isInvalidated).toBe(true)
+    expect(client.getQueryState(queryKeys.profile)?.dataUpdateCount).toBeGreaterThan(1)
+  })
+
+  it('completes through the route guard without bouncing back to /onboarding: the profile is refreshed first', async () => {
+    const user = userEvent.setup()
+    let completed = false
+    const seen: string[] = []
+    stubFetch({
+      'GET /api/onboarding': () =>
+        jsonResponse(200, {
+          data: completed
+            ? ob({ firstProjectId: 'p-9' }, true)
+            : ob({ role: 'business_user', industry: 'healthcare', recommendations: recs, browsedTemplates: ['patient-intake'] }),
+        }),
+      'GET /api/templates/patient-intake': jsonResponse(200, { data: { id: 't-1', slug: 'patient-intake', name: 'Patient Intake' } }),
+      'POST /api/projects': jsonResponse(201, { data: { id: 'p-9', name: 'Clinic' } }),
+      'POST /api/onboarding/steps/first_project': () => {
+        completed = true
+        return jsonResponse(200, { data: ob({ firstProjectId: 'p-9' }, true) })
+      },
+      // A profile answer that takes a moment, as over a network.
+      'GET /api/user/profile': async () => {
+        const done = completed
+        if (done) await new Promise((r) => setTimeout(r, 50))
+        return jsonResponse(200, { data: { id: 'u1', role: 'business_user', permissions: ['create:project'], onboardingCompleted: done } })
+      },
+    })
+    function Seen({ name }: { name: string }) {
+      seen.push(name)
+      return <p>{name}</p>
+    }
+    const trail: string[] = []
+    function Trail() {
+      const [path] = useLocation()
+      if (trail.at(-1) !== path) trail.push(path)
+      return null
+    }
+    const { location } = renderWithApp(
+      <>
+        <Trail />
+        <Switch>
+          <Route path="/onboarding">
+            <RequireAuth onboarding>
+              <OnboardingPage />
+            </RequireAuth>
+          </Route>
+          <Route path="/projects/:id">
+            <RequireAuth>
+              <Seen name="project page" />
+            </RequireAuth>
+          </Route>
+          <Route>
+            <RequireAuth>
+              <Seen name="home page" />
+            </RequireAuth>
+          </Route>
+        </Switch>
+      </>,
+      '/onboarding',
+    )
+    await user.type(await screen.findByLabelText('Project name'), 'Clinic')
+    await user.click(screen.getByRole('button', { name: /create project/i }))
+    expect(await screen.findByText('project page')).toBeInTheDocument()
+    expect(location.history?.at(-1)).toBe('/projects/p-9')
+    // Straight there: never through / and never back to the wizard.
+    expect(trail).toEqual(['/onboarding', '/projects/p-9'])
+    expect(seen).not.toContain('home page')
+  })
+
+  it('sends a completed onboarding to its first project', async () => {
+    stubFetch({ 'GET /api/onboarding': jsonResponse(200, { data: ob({ firstProjectId: 'p-3' }, true) }) })
+    const { location } = renderWithApp(<OnboardingPage />, '/onboarding')
+    await waitFor(() => expect(location.history?.at(-1)).toBe('/projects/p-3'))
   })
 
   it('shows the API field error for the project name', async () => {

@@ -44,7 +44,8 @@ export default function OnboardingPage() {
         <ErrorState error={q.error} title="Your onboarding could not be loaded" onRetry={() => q.refetch()} />
       </>
     )
-  if (q.data.completed) return <Redirect to="/" replace />
+  // Completed (just now or earlier): the first project, else the home page.
+  if (q.data.completed) return <Redirect to={q.data.state.firstProjectId ? `/projects/${q.data.state.firstProjectId}` : '/'} replace />
   return <Wizard onboarding={q.data} />
 }
 
@@ -323,7 +324,7 @@ function FirstProjectStep({ onboarding, onBack }: { onboarding: Onboarding; onBa
     m.mutate(
       { slug, name: name.trim(), existing: created },
       {
-        onSuccess: (id) => navigate(`/projects/${id}`),
+        onSuccess: (id) => navigate(`/projects/${id}`, { replace: true }),
         onError: (e) => {
           const pid = (e as { projectId?: string }).projectId
           if (pid) setCreated(pid)

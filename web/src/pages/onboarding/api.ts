@@ -2,10 +2,10 @@
 // (POST /api/onboarding/steps/:step), the role request's approval, and the
 // first project.
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query'
 import { api } from '@/lib/api'
 import { queryKeys } from '@/lib/auth'
-import type { Onboarding } from '@/lib/types'
+import type { Onboarding, Profile } from '@/lib/types'
 
 /** The workflow's steps, in order (workflows.OnboardingSteps). */
 export const STEPS = ['role', 'industry', 'template_browsing', 'first_project'] as const
@@ -74,8 +74,10 @@ export interface CreatedProject {
 
 /**
  * Creates the first project from the chosen template, then completes the
- * onboarding with it. The profile and onboarding are refetched so the route
- * guard lets the user into the app.
+ * onboarding with it. The profile is refetched (and awaited) before the
+ * onboarding is marked completed in the cache: the route guard reads
+ * profile.onboardingCompleted, and a stale `false` there would send the user
+ * straight back to /onboarding (a redirect loop).
  */
 export function useFirstProject() {
   const qc = useQueryClient()
@@ -88,19 +90,40 @@ export function useFirstProject() {
         const p = await api.post<CreatedProject>('/api/projects', { name, templateId: t.id, configuration })
         projectId = p.id
       }
+      let o: Onboarding
       try {
-        const o = await api.post<Onboarding>('/api/onboarding/steps/first_project', { value: projectId })
-        qc.setQueryData(queryKeys.onboarding, o)
+        o = await api.post<Onboarding>('/api/onboarding/steps/first_project', { value: projectId })
       } catch (err) {
         throw Object.assign(err as Error, { projectId })
       }
+      await refreshProfile(qc)
+      qc.setQueryData(queryKeys.onboarding, o)
       return projectId
     },
-    onSettled: async () => {
+    onError: async () => {
       await Promise.all([
         qc.invalidateQueries({ queryKey: queryKeys.profile }),
         qc.invalidateQueries({ queryKey: queryKeys.onboarding }),
       ])
     },
   })
+}
+
+/**
+ * Refetches the profile after the onboarding completed (the server stores the
+ * completion before it answers the step). If that fails, the cached profile
+ * is marked completed so the route guard does not bounce, and left invalid
+ * so it is refetched on its next use.
+ */
+async function refreshProfile(qc: QueryClient) {
+  try {
+    await qc.fetchQuery({
+      queryKey: queryKeys.profile,
+      queryFn: ({ signal }) => api.get<Profile>('/api/user/profile', { signal }),
+      staleTime: 0,
+    })
+  } catch {
+    qc.setQueryData<Profile>(queryKeys.profile, (p) => p && { ...p, onboardingCompleted: true })
+    await qc.invalidateQueries({ queryKey: queryKeys.profile, refetchType: 'none' })
+  }
 }
