@@ -1,9 +1,13 @@
 // The project configuration form: @rjsf/core generated from the template's
-// JSON Schema (draft 2020-12, validated with Ajv2020), rendered with the app's
+// JSON Schema (draft 2020-12, validated by ./validator: no eval, so it runs
+// under the app's CSP), rendered with the app's
 // UI components through custom widgets and templates. Heavy: import it only
 // from the project pages (their lazy chunks), never from the shell.
 
-import Form from '@rjsf/core'
+// The Form itself, not the package index: the index also exports
+// getTestRegistry, which imports @rjsf/validator-ajv8 (a dev dependency of
+// @rjsf/core that this app no longer installs: Ajv needs eval).
+import Form from '@rjsf/core/lib/components/Form.js'
 import {
   ariaDescribedByIds,
   descriptionId,
@@ -27,16 +31,12 @@ import {
   type TitleFieldProps,
   type WidgetProps,
 } from '@rjsf/utils'
-import { customizeValidator } from '@rjsf/validator-ajv8'
-import Ajv2020 from 'ajv/dist/2020'
 import { ArrowDownIcon, ArrowUpIcon, CopyIcon, PlusIcon, Trash2Icon, XIcon } from 'lucide-react'
 import type { ChangeEvent, ReactNode } from 'react'
 import { Button, Input, Textarea } from '@/components/ui'
 import type { FieldError } from '@/lib/api'
 import { cn } from '@/lib/utils'
-
-// The templates' schemas declare draft 2020-12 ($defs): the default Ajv is draft-07.
-const validator = customizeValidator({ AjvClass: Ajv2020 as never })
+import { validator } from './validator'
 
 type Data = Record<string, unknown>
 
@@ -387,24 +387,25 @@ export interface ConfigFormProps {
 /** The configuration form of a template, with inline errors (browser and API). */
 export default function ConfigForm({ schema, formData, onChange, onSubmit, apiErrors, disabled, id, children }: ConfigFormProps) {
   return (
-    <Form
-      id={id}
-      schema={schema as RJSFSchema}
-      validator={validator}
-      formData={formData}
-      onChange={(e, fieldId) => onChange((e.formData ?? {}) as Data, fieldId)}
-      onSubmit={(e) => onSubmit((e.formData ?? {}) as Data)}
-      templates={templates}
-      widgets={widgets}
-      extraErrors={apiErrors ? toErrorSchema(apiErrors) : undefined}
-      showErrorList={false}
-      noHtml5Validate
-      focusOnFirstError
-      disabled={disabled}
-      className="grid gap-6"
-      data-testid="config-form"
-    >
-      {children}
-    </Form>
+    <div data-testid="config-form">
+      <Form
+        id={id}
+        schema={schema as RJSFSchema}
+        validator={validator}
+        formData={formData}
+        onChange={(e, fieldId) => onChange((e.formData ?? {}) as Data, fieldId)}
+        onSubmit={(e) => onSubmit((e.formData ?? {}) as Data)}
+        templates={templates}
+        widgets={widgets}
+        extraErrors={apiErrors ? toErrorSchema(apiErrors) : undefined}
+        showErrorList={false}
+        noHtml5Validate
+        focusOnFirstError
+        disabled={disabled}
+        className="grid gap-6"
+      >
+        {children}
+      </Form>
+    </div>
   )
 }

@@ -29,6 +29,7 @@ describe('NewProjectPage', () => {
     const { location } = renderWithApp(<NewProjectPage />, `/projects/new?template=${template.id}`)
     const appName = await screen.findByLabelText(/Application name/)
     expect(appName).toHaveValue('Patient Intake')
+    expect(screen.getByTestId('config-form')).toContainElement(appName)
     expect(screen.getByLabelText(/Primary color/)).toHaveValue('#0F766E')
     expect(screen.getByLabelText('Require consent')).toBeChecked()
     expect(screen.getByRole('group', { name: /Intake questions/ })).toBeInTheDocument()
