@@ -263,7 +263,33 @@ function SelectWidget(props: WidgetProps) {
   )
 }
 
-function ObjectFieldTemplate({ title, description, properties, fieldPathId, registry }: ObjectFieldTemplateProps) {
+/**
+ * The properties of an object not worth showing: a list of choices (an array
+ * property named options/choices) of a field whose `type` can be "select"
+ * but is something else, while that list is empty. It comes back when the
+ * type becomes select (and stays while it holds choices, so they can be cleared).
+ */
+export function hiddenChoiceLists(schema: RJSFSchema, formData: unknown): Set<string> {
+  const hidden = new Set<string>()
+  const props = schema.properties ?? {}
+  const typeProp = props.type
+  const canSelect = typeof typeProp === 'object' && Array.isArray(typeProp.enum) && typeProp.enum.includes('select')
+  if (!canSelect) return hidden
+  const data = (formData && typeof formData === 'object' ? formData : {}) as Data
+  if (data.type === 'select') return hidden
+  for (const name of ['options', 'choices']) {
+    const p = props[name]
+    if (typeof p !== 'object' || p.type !== 'array') continue
+    const v = data[name]
+    if (!Array.isArray(v) || v.length === 0) hidden.add(name)
+  }
+  return hidden
+}
+
+function ObjectFieldTemplate(props: ObjectFieldTemplateProps) {
+  const { title, description, fieldPathId, registry, schema, formData } = props
+  const hide = hiddenChoiceLists(schema, formData)
+  const properties = hide.size ? props.properties.filter((p) => !hide.has(p.name)) : props.properties
   const isRoot = fieldPathId.$id === registry.globalFormOptions.idPrefix || fieldPathId.path.length === 0
   if (isRoot) return <div className="grid gap-5">{properties.map((p) => p.content)}</div>
   // An array item sits in its own bordered row already: lay its fields out flat.
