@@ -39,6 +39,22 @@ describe('AdminAuditPage', () => {
     expect(link.getAttribute('href')).toContain('from=2025-11-01')
   })
 
+  it('never breaks an actor\'s address mid-word: one line, cut with an ellipsis, in full in the tooltip', async () => {
+    const long = 'a.very.long.name.of.someone@departments.example-hospital.test'
+    stubFetch({
+      'GET /api/audit': jsonResponse(200, { data: [ev(2, { actorEmail: long }), ev(1, { actorEmail: '', actorId: 'u-7' })], meta: { page: 1, pageSize: 20, total: 2 } }),
+      'GET /api/audit/verify': jsonResponse(200, { data: { ok: true, count: 2 } }),
+      'GET /api/audit/report': jsonResponse(200, { data: report }),
+    })
+    renderWithApp(<AdminAuditPage />, '/admin/audit')
+    const actors = await screen.findAllByTestId('audit-actor')
+    expect(actors.map((a) => a.getAttribute('title'))).toEqual([long, 'u-7'])
+    for (const a of actors) {
+      expect(a).toHaveClass('truncate', 'whitespace-nowrap')
+      expect(a.closest('td')).not.toHaveClass('break-all')
+    }
+  })
+
   it('highlights the first broken link', async () => {
     stubFetch({
       'GET /api/audit': jsonResponse(200, { data: [ev(8), ev(7)], meta: { page: 1, pageSize: 20, total: 2 } }),

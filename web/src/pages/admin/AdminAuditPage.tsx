@@ -193,7 +193,16 @@ function AuditTable({ filter, brokenAt }: { filter: AuditFilter; brokenAt?: numb
                     {broken && <Badge variant="destructive" className="ml-1">broken link</Badge>}
                   </td>
                   <td className="px-3 py-2 whitespace-nowrap">{e.at.replace('T', ' ').slice(0, 19)}</td>
-                  <td className="px-3 py-2 break-all">{e.actorEmail || e.actorId || <span className="text-muted-foreground">anonymous</span>}</td>
+                  <td className="px-3 py-2">
+                    {e.actorEmail || e.actorId ? (
+                      // Whole words only: a long address is cut with an ellipsis, in full on hover.
+                      <span data-testid="audit-actor" className="block max-w-48 truncate whitespace-nowrap" title={e.actorEmail || e.actorId}>
+                        {e.actorEmail || e.actorId}
+                      </span>
+                    ) : (
+                      <span className="text-muted-foreground">anonymous</span>
+                    )}
+                  </td>
                   <td className="px-3 py-2 font-mono text-xs">{e.action}</td>
                   <td className="px-3 py-2 font-mono text-xs break-all">
                     {e.resourceType}
