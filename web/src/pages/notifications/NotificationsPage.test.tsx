@@ -1,11 +1,11 @@
-import { screen, waitFor, within } from '@testing-library/react'
+import { render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AppShell } from '@/components/layout/AppShell'
 import { FakeSocket } from '@/test/fakeWebSocket'
 import { jsonResponse, renderWithApp, stubFetch } from '@/test/utils'
 import type { Notification } from './api'
-import NotificationsPage from './NotificationsPage'
+import NotificationsPage, { Linkified } from './NotificationsPage'
 
 const unread: Notification = {
   id: 'n1', kind: 'approval.awaiting_decision', title: 'A decision awaits you',
@@ -27,6 +27,25 @@ afterEach(() => {
 })
 
 describe('NotificationsPage', () => {
+  it('makes the deployed app\'s address a link that opens in a new tab, without the opener', async () => {
+    const deployed: Notification = {
+      ...read, id: 'n3', title: 'Deployment deployed', message: 'Your deployment deployed: http://localhost:37017/harbor-intake/. Enjoy',
+    }
+    stubFetch({ 'GET /api/notifications': page([deployed], 0) })
+    renderWithApp(<NotificationsPage />, '/notifications')
+    const item = await screen.findByTestId('notification-item')
+    const link = within(item).getByRole('link', { name: /http:\/\/localhost:37017\/harbor-intake\// })
+    expect(link).toHaveAttribute('href', 'http://localhost:37017/harbor-intake/')
+    expect(link).toHaveAttribute('target', '_blank')
+    expect(link).toHaveAttribute('rel', 'noopener noreferrer')
+    expect(item).toHaveTextContent('Your deployment deployed: http://localhost:37017/harbor-intake/ (opens in a new tab). Enjoy')
+  })
+
+  it('links only http(s) addresses', () => {
+    render(<Linkified text="see javascript:alert(1) and https://a.example/x?y=1, ok" />)
+    expect(screen.getAllByRole('link').map((a) => a.getAttribute('href'))).toEqual(['https://a.example/x?y=1'])
+  })
+
   it('lists newest first with unread marked and links to what they are about', async () => {
     stubFetch({ 'GET /api/notifications': page([unread, read], 1) })
     renderWithApp(<NotificationsPage />, '/notifications')

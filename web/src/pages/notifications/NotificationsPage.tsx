@@ -1,5 +1,5 @@
 import { BellIcon, CheckCheckIcon, CheckIcon } from 'lucide-react'
-import { useState } from 'react'
+import { useState, type ReactNode } from 'react'
 import { Link } from 'wouter'
 import { PageHeader } from '@/components/layout/PageHeader'
 import {
@@ -17,6 +17,37 @@ import {
 import { cn } from '@/lib/utils'
 import { formatDateTime, formatRelative } from '@/pages/approvals/format'
 import { notificationTarget, useMarkAllRead, useMarkRead, useNotifications, type Notification } from './api'
+
+const URL_RE = /(https?:\/\/[^\s<>"']+)/g
+
+/**
+ * A notification's text with its http(s) addresses (a deployed app's URL) as
+ * links opening in a new tab; trailing punctuation stays text.
+ */
+export function Linkified({ text }: { text: string }) {
+  const parts: ReactNode[] = []
+  let last = 0
+  for (const m of text.matchAll(URL_RE)) {
+    const url = m[0].replace(/[.,;:!?)\]]+$/, '')
+    const start = m.index
+    if (start > last) parts.push(text.slice(last, start))
+    parts.push(
+      <a
+        key={start}
+        href={url}
+        target="_blank"
+        rel="noopener noreferrer"
+        className="break-all text-primary underline underline-offset-2"
+      >
+        {url}
+        <span className="sr-only"> (opens in a new tab)</span>
+      </a>,
+    )
+    last = start + url.length
+  }
+  if (last < text.length) parts.push(text.slice(last))
+  return <>{parts}</>
+}
 
 function NotificationItem({ n }: { n: Notification }) {
   const markRead = useMarkRead()
@@ -37,7 +68,11 @@ function NotificationItem({ n }: { n: Notification }) {
           {unread && <span className="sr-only">Unread: </span>}
           {n.title}
         </p>
-        {n.message && <p className="text-sm break-words">{n.message}</p>}
+        {n.message && (
+          <p className="text-sm break-words">
+            <Linkified text={n.message} />
+          </p>
+        )}
         <p className="text-xs text-muted-foreground">
           <time dateTime={n.createdAt} title={formatDateTime(n.createdAt)}>
             {formatRelative(n.createdAt)}
