@@ -10,6 +10,34 @@ function pct(r: number | null | undefined): string {
   return r == null ? '—' : `${Math.round(r * 1000) / 10}%`
 }
 
+/** "1 project", "3 projects". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`
+}
+
+/** "A, B and C". */
+function list(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
+}
+
+/** The caption of the top templates by usage: the leader, or the templates tied at the top. */
+export function usageSummary(byUsage: { name: string; usageCount: number }[]): string {
+  if (byUsage.length === 0) return 'No template has been used yet.'
+  const top = byUsage[0].usageCount
+  const tied = byUsage.filter((t) => t.usageCount === top)
+  if (tied.length === 1) return `${tied[0].name} leads with ${plural(top, 'project')}.`
+  return `${list(tied.map((t) => t.name))} are tied with ${plural(top, 'project')} each.`
+}
+
+/** The caption of the top templates by rating: the best rated, or those tied at the top. */
+export function ratingSummary(byRating: { name: string; ratingAvg: number; ratingCount: number }[]): string {
+  if (byRating.length === 0) return 'No template has been rated yet.'
+  const top = byRating[0].ratingAvg.toFixed(1)
+  const tied = byRating.filter((t) => t.ratingAvg.toFixed(1) === top)
+  if (tied.length === 1) return `${tied[0].name} is rated highest: ${top} stars from ${plural(tied[0].ratingCount, 'rating')}.`
+  return `${list(tied.map((t) => t.name))} are tied with ${top} stars.`
+}
+
 function Stat({ label, value, hint, testId }: { label: string; value: ReactNode; hint?: ReactNode; testId: string }) {
   return (
     <Card data-testid={testId}>
@@ -75,7 +103,7 @@ function Dashboard({ k }: { k: KPIs }) {
             summary={
               total30 === 0
                 ? 'No deployments were requested in the last 30 days.'
-                : `${total30} deployments requested in 30 days; the busiest day was ${busiest?.day} with ${busiest?.count}.`
+                : `${plural(total30, 'deployment')} requested in 30 days; the busiest day was ${busiest?.day} with ${busiest?.count}.`
             }
             table={{ head: ['Day', 'Deployments'], rows: perDay.map((x) => [x.day, x.count]) }}
           >
@@ -91,6 +119,7 @@ function Dashboard({ k }: { k: KPIs }) {
               : `Success rate ${pct(d.successRate)}: ${d.succeeded} succeeded, ${d.failed} failed, ${d.stopped} stopped before an outcome.`
           }
           table={{ head: ['Outcome', 'Deployments'], rows: outcomes.map((o) => [o.name, o.value]) }}
+          empty={d.finished === 0}
         >
           <Donut data={outcomes.filter((o) => o.value > 0)} />
         </ChartFigure>
@@ -108,27 +137,21 @@ function Dashboard({ k }: { k: KPIs }) {
         <ChartFigure
           testId="chart-top-usage"
           title="Top templates by usage"
-          summary={
-            byUsage.length === 0
-              ? 'No template has been used yet.'
-              : `${byUsage[0].name} leads with ${byUsage[0].usageCount} projects.`
-          }
+          summary={usageSummary(byUsage)}
           table={{ head: ['Template', 'Projects'], rows: byUsage.map((t) => [t.name, t.usageCount]) }}
+          empty={byUsage.length === 0}
         >
           <Bars data={byUsage} x="name" y="usageCount" name="Projects" layout="vertical" />
         </ChartFigure>
         <ChartFigure
           testId="chart-top-rating"
           title="Top templates by rating"
-          summary={
-            byRating.length === 0
-              ? 'No template has been rated yet.'
-              : `${byRating[0].name} is rated highest: ${byRating[0].ratingAvg.toFixed(1)} stars from ${byRating[0].ratingCount} ratings.`
-          }
+          summary={ratingSummary(byRating)}
           table={{
             head: ['Template', 'Average stars', 'Ratings'],
             rows: byRating.map((t) => [t.name, t.ratingAvg.toFixed(1), t.ratingCount]),
           }}
+          empty={byRating.length === 0}
         >
           <Bars
             data={byRating.map((t) => ({ ...t, stars: Math.round(t.ratingAvg * 10) / 10 }))}

@@ -37,37 +37,54 @@ export interface ChartFigureProps {
   /** Rows of the hidden table: label and value(s). */
   table: { head: string[]; rows: (string | number)[][] }
   testId: string
+  /** Nothing to draw: show only the caption (the empty state). */
+  empty?: boolean
   children: ReactNode
 }
 
-/** A chart with its heading, caption and a screen-reader table. */
-export function ChartFigure({ title, summary, table, testId, children }: ChartFigureProps) {
+/**
+ * A chart with its heading, caption and a screen-reader table. With `empty`
+ * the chart is left out (no bare axes): the caption alone says why.
+ */
+export function ChartFigure({ title, summary, table, testId, empty = false, children }: ChartFigureProps) {
   return (
-    <figure data-testid={testId} className="grid gap-3 rounded-xl border bg-card p-5 text-card-foreground shadow-xs">
+    <figure
+      data-testid={testId}
+      data-empty={empty ? 'true' : undefined}
+      className="grid content-start gap-3 rounded-xl border bg-card p-5 text-card-foreground shadow-xs"
+    >
       <h2 className="font-semibold">{title}</h2>
-      <div aria-hidden="true" className="h-64 w-full">
-        {children}
-      </div>
-      <figcaption className="text-sm text-muted-foreground">{summary}</figcaption>
-      <table className="sr-only">
-        <caption>{title}</caption>
-        <thead>
-          <tr>
-            {table.head.map((h) => (
-              <th key={h} scope="col">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {table.rows.map((r, i) => (
-            <tr key={i}>
-              {r.map((c, j) => (j === 0 ? <th key={j} scope="row">{c}</th> : <td key={j}>{c}</td>))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {empty ? (
+        <figcaption className="grid h-64 place-items-center rounded-lg border border-dashed p-4 text-center text-sm text-muted-foreground">
+          {summary}
+        </figcaption>
+      ) : (
+        <>
+          <div aria-hidden="true" data-testid={`${testId}-plot`} className="h-64 w-full">
+            {children}
+          </div>
+          <figcaption className="text-sm text-muted-foreground">{summary}</figcaption>
+          <table className="sr-only">
+            <caption>{title}</caption>
+            <thead>
+              <tr>
+                {table.head.map((h) => (
+                  <th key={h} scope="col">
+                    {h}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {table.rows.map((r, i) => (
+                <tr key={i}>
+                  {r.map((c, j) => (j === 0 ? <th key={j} scope="row">{c}</th> : <td key={j}>{c}</td>))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
     </figure>
   )
 }
@@ -113,13 +130,21 @@ export function Bars({
   )
 }
 
+/**
+ * The slices' outline: a card-coloured line parts two slices; a single slice
+ * (a whole 100%) gets none, or its two ends would show a gap in the ring.
+ */
+export function sliceOutline(slices: number): { stroke: string; strokeWidth: number; paddingAngle: number } {
+  return slices > 1 ? { stroke: 'var(--card)', strokeWidth: 2, paddingAngle: 0 } : { stroke: 'none', strokeWidth: 0, paddingAngle: 0 }
+}
+
 /** A donut of parts of a whole (succeeded / failed / stopped). */
 export function Donut({ data }: { data: { name: string; value: number; color: string }[] }) {
   return (
     <ResponsiveContainer width="100%" height="100%">
       <PieChart>
         <Tooltip {...tooltipProps} />
-        <Pie data={data} dataKey="value" nameKey="name" innerRadius="55%" outerRadius="85%" stroke="var(--card)" strokeWidth={2}>
+        <Pie data={data} dataKey="value" nameKey="name" innerRadius="55%" outerRadius="85%" {...sliceOutline(data.length)}>
           {data.map((d) => (
             <Cell key={d.name} fill={d.color} />
           ))}
