@@ -34,6 +34,22 @@ describe('AppShell', () => {
     expect(screen.getByRole('main')).toHaveTextContent('content')
   })
 
+  it('gives the badges stable test ids without spaces', async () => {
+    stub(['read:templates'])
+    renderWithApp(<AppShell>content</AppShell>, '/projects')
+    expect(await screen.findByTestId('nav-badge-notifications')).toHaveTextContent('3 unread notifications')
+    expect(await screen.findByTestId('nav-badge-approvals')).toHaveTextContent('2 approvals waiting for you')
+  })
+
+  it('shows the navigation\'s words from tablet width (md), not only icons', async () => {
+    stub(['read:templates', 'read:audit'])
+    renderWithApp(<AppShell>x</AppShell>)
+    await screen.findByRole('button', { name: /admin/i })
+    const labels = screen.getAllByTestId('nav-label')
+    expect(labels.map((l) => l.textContent)).toEqual(['Gallery', 'Projects', 'Approvals', 'Admin'])
+    for (const l of labels) expect(l).toHaveClass('sr-only', 'md:not-sr-only')
+  })
+
   it('hides Admin without admin:users or read:audit', async () => {
     stub(['read:templates', 'create:project'])
     renderWithApp(<AppShell>x</AppShell>)

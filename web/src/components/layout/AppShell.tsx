@@ -30,11 +30,11 @@ function isActive(path: string, href: string): boolean {
 }
 
 /** A count for a badge: nothing for 0, 99+ above 99. */
-function CountBadge({ count, label }: { count: number | undefined; label: string }) {
+function CountBadge({ count, label, testId }: { count: number | undefined; label: string; testId: string }) {
   if (!count) return null
   return (
     <span
-      data-testid={`badge-${label}`}
+      data-testid={testId}
       className="ml-0.5 inline-flex min-w-5 items-center justify-center rounded-full bg-destructive px-1.5 text-[0.7rem] leading-5 font-semibold text-destructive-foreground"
     >
       <span aria-hidden="true">{count > 99 ? '99+' : count}</span>
@@ -63,13 +63,15 @@ function NavLink({
       href={href}
       aria-current={active ? 'page' : undefined}
       className={cn(
-        'inline-flex h-9 items-center gap-2 rounded-md px-3 text-sm font-medium text-muted-foreground transition-colors hover:bg-accent hover:text-accent-foreground focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none [&_svg]:size-4',
+        'inline-flex h-9 items-center gap-1.5 rounded-md px-2.5 text-sm lg:gap-2 lg:px-3 font-medium text-muted-foreground transition-colors hover:bg-accent hover:text-accent-foreground focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none [&_svg]:size-4',
         active && 'bg-accent text-accent-foreground',
       )}
     >
       <span aria-hidden="true">{icon}</span>
-      {/* Icons only on tablets, the words from lg; the name stays for screen readers. */}
-      <span className="sr-only lg:not-sr-only">{label}</span>
+      {/* The words from tablets up (768 px); on narrower screens icons, the name stays for screen readers. */}
+      <span data-testid="nav-label" className="sr-only md:not-sr-only">
+        {label}
+      </span>
       {badge}
     </Link>
   )
@@ -117,17 +119,19 @@ export function AppShell({ children, minimal = false }: AppShellProps) {
                 href="/approvals"
                 icon={<CheckSquareIcon />}
                 label="Approvals"
-                badge={<CountBadge count={pending} label="approvals waiting for you" />}
+                badge={<CountBadge count={pending} label="approvals waiting for you" testId="nav-badge-approvals" />}
               />
               {admin.length > 0 && (
                 <DropdownMenu>
                   <DropdownMenuTrigger asChild>
                     <Button
                       variant="ghost"
-                      className={cn('text-muted-foreground', path.startsWith('/admin') && 'bg-accent text-accent-foreground')}
+                      className={cn('gap-1.5 px-2.5 text-muted-foreground lg:gap-2 lg:px-3', path.startsWith('/admin') && 'bg-accent text-accent-foreground')}
                     >
                       <ShieldIcon aria-hidden="true" />
-                      <span className="sr-only lg:not-sr-only">Admin</span>
+                      <span data-testid="nav-label" className="sr-only md:not-sr-only">
+                        Admin
+                      </span>
                     </Button>
                   </DropdownMenuTrigger>
                   <DropdownMenuContent align="start">
@@ -152,7 +156,7 @@ export function AppShell({ children, minimal = false }: AppShellProps) {
                 <BellIcon aria-hidden="true" className="size-4" />
                 <span className="sr-only">Notifications</span>
                 <span className="absolute -top-0.5 -right-0.5">
-                  <CountBadge count={unread} label="unread notifications" />
+                  <CountBadge count={unread} label="unread notifications" testId="nav-badge-notifications" />
                 </span>
               </Link>
             )}
