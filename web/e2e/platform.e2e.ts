@@ -347,7 +347,7 @@ describe.sequential('ForgeAI in Chromium', () => {
     const inbox = await adminCtx.newPage()
     await inbox.goto('/approvals')
     await inbox.getByRole('heading', { level: 1, name: 'Approvals' }).waitFor()
-    const badge = inbox.locator('[data-testid="badge-approvals waiting for you"] [aria-hidden="true"]')
+    const badge = inbox.locator('[data-testid="nav-badge-approvals"] [aria-hidden="true"]')
     const waitingBefore = Number((await badge.count()) ? await badge.textContent() : 0)
 
     await page.getByTestId('deploy-button').click()
