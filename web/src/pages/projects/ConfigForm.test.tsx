@@ -30,6 +30,16 @@ describe('ConfigForm', () => {
     expect(screen.getByTestId('config-form')).toBeInTheDocument()
   })
 
+  it('lays a list of choices out one per line, each field named for screen readers', async () => {
+    render(<Harness initial={{ appName: 'Intake', fields: defaults.default }} />)
+    const choices = await screen.findByRole('group', { name: 'Choices' })
+    const first = within(choices).getByRole('textbox', { name: 'Choices 1' })
+    expect(first).toHaveValue('Self-pay')
+    const row = first.closest('li')!
+    expect(row).toHaveClass('flex')
+    expect(within(row).getByRole('button', { name: 'Remove item 1 of 6' })).toBeInTheDocument()
+  })
+
   it('keeps a Choices list that still holds choices, whatever the type', () => {
     const item = (intake.$defs as Record<string, RJSFSchema>).formField
     expect([...hiddenChoiceLists(item, { type: 'text', options: [] })]).toEqual(['options'])

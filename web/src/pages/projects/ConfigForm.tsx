@@ -60,10 +60,17 @@ export function toErrorSchema(details: FieldError[], prefix = 'configuration'): 
   return root as ErrorSchema
 }
 
+/** A string or number: an item of such a list sits on one line with its buttons. */
+function isScalar(schema: RJSFSchema): boolean {
+  return schema.type === 'string' || schema.type === 'number' || schema.type === 'integer'
+}
+
 function FieldTemplate(props: FieldTemplateProps) {
-  const { id, label, children, errors, help, description, hidden, required, displayLabel, schema, rawErrors } = props
+  const { id, label, children, errors, help, description, hidden, required, displayLabel, schema, rawErrors, fieldPathId } = props
   if (hidden) return <div className="hidden">{children}</div>
   const isBool = schema.type === 'boolean'
+  // An item of a list of strings ("Choices-2"): its label is for screen readers ("Choices 2").
+  const listItem = typeof fieldPathId.path[fieldPathId.path.length - 1] === 'number' && isScalar(schema)
   return (
     <div
       className={cn('grid content-start gap-1.5', (schema.type === 'array' || schema.type === 'object') && 'md:col-span-2')}
@@ -71,8 +78,8 @@ function FieldTemplate(props: FieldTemplateProps) {
       data-invalid={rawErrors && rawErrors.length > 0 ? 'true' : undefined}
     >
       {displayLabel && !isBool && label && (
-        <label htmlFor={id} className="text-sm leading-none font-medium">
-          {label}
+        <label htmlFor={id} className={cn('text-sm leading-none font-medium', listItem && 'sr-only')}>
+          {listItem ? label.replace(/-(\d+)$/, ' $1') : label}
           {required && (
             <span aria-hidden="true" className="ml-0.5 text-destructive">
               *
@@ -80,7 +87,7 @@ function FieldTemplate(props: FieldTemplateProps) {
           )}
         </label>
       )}
-      {displayLabel && !isBool && description}
+      {displayLabel && !isBool && !listItem && description}
       {children}
       {errors}
       {help}
@@ -333,15 +340,17 @@ function ArrayFieldTemplate(props: ArrayFieldTemplateProps) {
 }
 
 function ArrayFieldItemTemplate(props: ArrayFieldItemTemplateProps) {
-  const { children, buttonsProps, hasToolbar, index, totalItems } = props
+  const { children, buttonsProps, hasToolbar, index, totalItems, schema } = props
   const { hasMoveUp, hasMoveDown, hasRemove, onMoveUpItem, onMoveDownItem, onRemoveItem, disabled, readonly } = buttonsProps
   const off = disabled || readonly
   const n = `item ${index + 1} of ${totalItems}`
+  // A string (a choice): one line, the field then its buttons; objects get a bordered block.
+  const scalar = isScalar(schema)
   return (
-    <li className="grid gap-2 rounded-md border bg-muted/30 p-3">
-      {children}
+    <li className={cn(scalar ? 'flex items-start gap-2' : 'grid gap-2 rounded-md border bg-muted/30 p-3')}>
+      {scalar ? <div className="min-w-0 flex-1">{children}</div> : children}
       {hasToolbar && (
-        <div className="flex justify-end gap-1">
+        <div className={cn('flex gap-1', !scalar && 'justify-end')}>
           {(hasMoveUp || hasMoveDown) && (
             <>
               <Button type="button" variant="ghost" size="icon" aria-label={`Move ${n} up`} disabled={off || !hasMoveUp} onClick={onMoveUpItem}>
