@@ -144,7 +144,16 @@ export function Donut({ data }: { data: { name: string; value: number; color: st
     <ResponsiveContainer width="100%" height="100%">
       <PieChart>
         <Tooltip {...tooltipProps} />
-        <Pie data={data} dataKey="value" nameKey="name" innerRadius="55%" outerRadius="85%" {...sliceOutline(data.length)}>
+        {/* No sweep-in animation: a ring caught mid-sweep shows a gap (and the figures are what matter). */}
+        <Pie
+          data={data}
+          dataKey="value"
+          nameKey="name"
+          innerRadius="55%"
+          outerRadius="85%"
+          isAnimationActive={false}
+          {...sliceOutline(data.length)}
+        >
           {data.map((d) => (
             <Cell key={d.name} fill={d.color} />
           ))}
