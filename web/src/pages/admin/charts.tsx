@@ -124,7 +124,8 @@ export function Bars({
           </>
         )}
         <Tooltip {...tooltipProps} />
-        <Bar dataKey={y} name={name} fill={color} radius={vertical ? [0, 4, 4, 0] : [4, 4, 0, 0]} />
+        {/* Drawn at once, like the donut: no chart is ever seen (or captured) half-grown. */}
+        <Bar dataKey={y} name={name} fill={color} radius={vertical ? [0, 4, 4, 0] : [4, 4, 0, 0]} isAnimationActive={false} />
       </BarChart>
     </ResponsiveContainer>
   )
@@ -144,7 +145,7 @@ export function Donut({ data }: { data: { name: string; value: number; color: st
     <ResponsiveContainer width="100%" height="100%">
       <PieChart>
         <Tooltip {...tooltipProps} />
-        {/* No sweep-in animation: a ring caught mid-sweep shows a gap (and the figures are what matter). */}
+        {/* No sweep-in animation: a ring caught mid-sweep shows a gap. */}
         <Pie
           data={data}
           dataKey="value"
