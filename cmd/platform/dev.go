@@ -120,6 +120,7 @@ func printDevBanner(w io.Writer, cfg config.Config, ln listeners, temporalUI str
 	_, apiPort, _ := net.SplitHostPort(ln.api.Addr().String())
 	_, appsPort, _ := net.SplitHostPort(ln.apps.Addr().String())
 	fmt.Fprintf(w, "\nplatform dev is running\n")
+	fmt.Fprintf(w, "  Web app:      http://localhost:%s/  (sign in with any email)\n", apiPort)
 	fmt.Fprintf(w, "  API:          http://localhost:%s/api  (health: /healthz, readiness: /readyz, metrics: /metrics)\n", apiPort)
 	fmt.Fprintf(w, "  Apps host:    http://localhost:%s/  (published apps: %s/<project-slug>/)\n", appsPort, cfg.AppsBaseURL)
 	if temporalUI != "" {
