@@ -292,4 +292,5 @@ func (s *Server) routes(app *fiber.App, o Options) {
 		benchRoutes(s, app) // only in a binary built with -tags bench
 	}
 	s.handle(app, get, "/*", Public, s.webApp()) // the web app: every other GET (api/webapp.go)
+	s.handle(app, fiber.MethodHead, "/*", Public, s.webApp())
 }

@@ -31,3 +31,17 @@ func TestWebAppRouteLeavesTheAPIAlone(t *testing.T) {
 		t.Errorf("CSP %q", csp)
 	}
 }
+
+// A HEAD of an app page (a monitor, a link checker) answers like its GET,
+// without a body.
+func TestWebAppAnswersHead(t *testing.T) {
+	h := newHarness(t, config.SQLite, options{devMode: true})
+	get := h.do("GET", "/gallery", "", nil)
+	head := h.do("HEAD", "/gallery", "", nil)
+	if head.Status != get.Status || head.Header.Get("Content-Type") != get.Header.Get("Content-Type") || len(head.Body) != 0 {
+		t.Fatalf("HEAD answered %d %q (%d bytes), GET %d %q", head.Status, head.Header.Get("Content-Type"), len(head.Body), get.Status, get.Header.Get("Content-Type"))
+	}
+	if res := h.do("HEAD", "/api/unknown", "", nil); res.Status != 404 {
+		t.Fatalf("HEAD /api/unknown: %d", res.Status)
+	}
+}
