@@ -467,8 +467,9 @@ func TestComposeNamedVolumesAreDeclared(t *testing.T) {
 	}
 }
 
-// Temporal's gRPC port takes signals and updates from anyone who reaches
-// it, so compose publishes it, if at all, on the host's loopback only.
+// Temporal's gRPC port and its Web UI (without auth by default) take
+// signals and updates from anyone who reaches them, so compose publishes
+// them, if at all, on the host's loopback only.
 func TestComposeDoesNotPublishTemporalGRPCOnEveryInterface(t *testing.T) {
 	c := loadCompose(t)
 	for name, svc := range c.Services {
@@ -479,14 +480,14 @@ func TestComposeDoesNotPublishTemporalGRPCOnEveryInterface(t *testing.T) {
 				s, hostIP = fmt.Sprintf("%v:%v", m["published"], m["target"]), fmt.Sprint(m["host_ip"])
 			}
 			parts := strings.Split(strings.TrimSuffix(s, "/tcp"), ":")
-			if parts[len(parts)-1] != "7233" {
+			if parts[len(parts)-1] != "7233" && name != "temporal-ui" {
 				continue
 			}
 			if len(parts) == 3 {
 				hostIP = parts[0]
 			}
 			if ip := net.ParseIP(hostIP); ip == nil || !ip.IsLoopback() {
-				t.Errorf("service %s publishes Temporal's gRPC port on every interface (%q); bind it to 127.0.0.1", name, s)
+				t.Errorf("service %s publishes Temporal's gRPC port or UI on every interface (%q); bind it to 127.0.0.1", name, s)
 			}
 		}
 	}
