@@ -79,6 +79,8 @@ func storeNotification(tx *gorm.DB, stream string, data any) (map[string]any, er
 func notificationTitle(kind string, d map[string]any) string {
 	st, _ := d["status"].(string)
 	switch {
+	case kind == NoticeDeploymentFinished && st == "deployed":
+		return "Deployment live"
 	case kind == NoticeDeploymentFinished && st != "":
 		return "Deployment " + st
 	case kind == EventApprovalResolved && st != "":
@@ -113,7 +115,9 @@ func notificationMessage(kind string, d map[string]any) string {
 		msg = "Your template is published in the gallery."
 	case NoticeDeploymentFinished:
 		msg = "Your deployment " + str("status") + "."
-		if u := str("url"); u != "" {
+		if u := str("url"); u != "" && str("status") == "deployed" {
+			msg = "Your app is live at " + u
+		} else if u != "" {
 			msg = "Your deployment " + str("status") + ": " + u
 		}
 	}
