@@ -160,6 +160,11 @@ func auditArgs(events []AuditEvent) []any {
 // withoutStoredKeys drops the events whose dedup key is already in the
 // trail (a retried activity); the unique index catches a concurrent twin.
 func withoutStoredKeys(tx *gorm.DB, events []AuditEvent) ([]AuditEvent, error) {
+	return withoutKeysIn(tx, &AuditEvent{}, events)
+}
+
+// withoutKeysIn drops the events whose dedup key is already in model's table.
+func withoutKeysIn(tx *gorm.DB, model any, events []AuditEvent) ([]AuditEvent, error) {
 	var keys []string
 	for _, e := range events {
 		if e.DedupKey != nil {
@@ -170,7 +175,7 @@ func withoutStoredKeys(tx *gorm.DB, events []AuditEvent) ([]AuditEvent, error) {
 		return events, nil
 	}
 	var stored []string
-	if err := tx.Model(&AuditEvent{}).Where("dedup_key IN ?", keys).Pluck("dedup_key", &stored).Error; err != nil {
+	if err := tx.Model(model).Where("dedup_key IN ?", keys).Pluck("dedup_key", &stored).Error; err != nil {
 		return nil, fmt.Errorf("look up audit keys: %w", err)
 	}
 	if len(stored) == 0 {

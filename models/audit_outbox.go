@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -82,26 +81,7 @@ const (
 
 // withoutQueuedKeys drops the events whose dedup key waits in the outbox.
 func withoutQueuedKeys(tx *gorm.DB, events []AuditEvent) ([]AuditEvent, error) {
-	var keys []string
-	for _, e := range events {
-		if e.DedupKey != nil {
-			keys = append(keys, *e.DedupKey)
-		}
-	}
-	if len(keys) == 0 {
-		return events, nil
-	}
-	var queued []string
-	if err := tx.Model(&auditOutboxRow{}).Where("dedup_key IN ?", keys).Pluck("dedup_key", &queued).Error; err != nil {
-		return nil, fmt.Errorf("look up queued audit keys: %w", err)
-	}
-	out := events[:0:0]
-	for _, e := range events {
-		if e.DedupKey == nil || !slices.Contains(queued, *e.DedupKey) {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return withoutKeysIn(tx, &auditOutboxRow{}, events)
 }
 
 // ChainAudit moves every committed outbox event onto the hash chain and
