@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -82,7 +83,7 @@ func (s *Server) optionalAuth(c *fiber.Ctx) error {
 }
 
 func (s *Server) authenticate(c *fiber.Ctx, token string, fromCookie bool) error {
-	u, sessionID, err := s.userOfToken(c, token)
+	u, sessionID, err := s.userOfToken(c.UserContext(), token)
 	if err != nil {
 		return err
 	}
@@ -99,12 +100,14 @@ func (s *Server) authenticate(c *fiber.Ctx, token string, fromCookie bool) error
 }
 
 // userOfToken verifies an access token and loads its live session's user.
-func (s *Server) userOfToken(c *fiber.Ctx, token string) (models.User, string, error) {
+// A refusal is an *Error (401); any other error means the database did not
+// answer.
+func (s *Server) userOfToken(ctx context.Context, token string) (models.User, string, error) {
 	claims, err := s.tokens.Verify(token)
 	if err != nil {
 		return models.User{}, "", unauthorized("invalid or expired token")
 	}
-	u, err := s.store.SessionUser(c.UserContext(), claims.SessionID, time.Now())
+	u, err := s.store.SessionUser(ctx, claims.SessionID, time.Now())
 	switch {
 	case u.DeactivatedAt != nil && u.ID == claims.UserID:
 		return models.User{}, "", errDeactivated()

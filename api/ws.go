@@ -74,7 +74,7 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 	// refused cookie still upgrades, so the client gets close code 4401
 	// (refresh, then reconnect) instead of an opaque failed handshake.
 	if token, _, found := accessToken(c); found {
-		u, sessionID, err := s.userOfToken(c, token)
+		u, sessionID, err := s.userOfToken(c.UserContext(), token)
 		if err != nil {
 			c.Locals(localWSAuthError, toAPIError(err))
 		} else {
@@ -214,19 +214,14 @@ func (s *Server) wsAuthenticate(conn *websocket.Conn) (models.User, string, int,
 	if json.Unmarshal(msg, &f) != nil || f.Type != "auth" || f.Token == "" {
 		return models.User{}, "", closeUnauthorized, errors.New(`first frame must be {"type":"auth","token":…}`)
 	}
-	claims, err := s.tokens.Verify(f.Token)
-	if err != nil {
-		return models.User{}, "", closeUnauthorized, errors.New("invalid or expired token")
-	}
-	u, err := s.store.SessionUser(s.ctx, claims.SessionID, time.Now())
+	u, sessionID, err := s.userOfToken(s.ctx, f.Token)
+	var refused *Error
 	switch {
-	case u.DeactivatedAt != nil && u.ID == claims.UserID:
-		return models.User{}, "", closeUnauthorized, errors.New(msgDeactivated)
-	case errors.Is(err, models.ErrNotFound), errors.Is(err, models.ErrSessionEnded), err == nil && u.ID != claims.UserID:
-		return models.User{}, "", closeUnauthorized, errors.New("invalid or expired token")
+	case errors.As(err, &refused):
+		return models.User{}, "", closeUnauthorized, errors.New(refused.Message)
 	case err != nil:
 		// Not the token's fault: the client should come back, not sign in again.
 		return models.User{}, "", websocket.CloseTryAgainLater, errors.New("the platform cannot check your session right now; try again")
 	}
-	return u, claims.SessionID, 0, nil
+	return u, sessionID, 0, nil
 }
