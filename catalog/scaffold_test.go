@@ -1,32 +1,27 @@
 package catalog_test
 
 import (
-	"bytes"
 	"regexp"
 	"strings"
 	"testing"
-	"text/template"
 
 	"github.com/forgeai/platform/catalog"
+	"github.com/forgeai/platform/internal/scaffold"
 )
 
-// renderScaffold executes one scaffold file the way the renderer will: Go
-// text/template, missingkey=zero, over the configuration and template identity.
+// renderScaffold renders one scaffold file with the platform's renderer
+// (internal/scaffold) over the configuration and template identity.
 func renderScaffold(t *testing.T, tpl catalog.Template, f catalog.File, config map[string]any) string {
 	t.Helper()
-	parsed, err := template.New(f.Path).Option("missingkey=zero").Parse(string(f.Content))
-	if err != nil {
-		t.Fatalf("parse %s: %v", f.Path, err)
-	}
 	data := map[string]any{
 		"Config":   config,
 		"Template": map[string]any{"Name": tpl.Name, "Slug": tpl.Slug},
 	}
-	var out bytes.Buffer
-	if err := parsed.Execute(&out, data); err != nil {
-		t.Fatalf("execute %s: %v", f.Path, err)
+	out, err := scaffold.Render(t.Context(), []scaffold.File{{Path: f.Path, Content: f.Content}}, data, scaffold.DefaultLimits())
+	if err != nil {
+		t.Fatalf("render %s: %v", f.Path, err)
 	}
-	return out.String()
+	return string(out[0].Content)
 }
 
 var (

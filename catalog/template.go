@@ -26,8 +26,10 @@ type Template struct {
 }
 
 // File is one scaffold file of a template; Path is slash-separated and
-// relative to the scaffold root. Content is a Go text/template over
-// {"Config": configuration, "Template": {"Name", "Slug"}}.
+// relative to the scaffold root. Content is a Go template over
+// {"Config": configuration, "Template": {"Name", "Slug"}, "Project": {"Name",
+// "Slug"}}, rendered by internal/scaffold: HTML, JavaScript and CSS files with
+// html/template's contextual escaping, within bounds.
 type File struct {
 	Path    string `json:"path"`
 	Content []byte `json:"content"`

@@ -1,16 +1,17 @@
 package ai
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"sort"
 	"strings"
-	"text/template"
+
+	"github.com/forgeai/platform/internal/scaffold"
 )
 
 // Offline renders the template's scaffold with the project's configuration:
@@ -26,32 +27,35 @@ func (*Offline) Name() string { return "offline" }
 // Model is "offline": no model is involved.
 func (*Offline) Model() string { return "offline" }
 
-// GenerateSource executes each scaffold file as a text/template over the
-// configuration and adds platform.json describing the generation.
+// GenerateSource renders the scaffold over the configuration with the
+// scaffold package (contextual escaping per file type, bounded work) and adds
+// platform.json describing the generation. A scaffold the renderer refuses
+// is ErrInvalidInput and wraps the *scaffold.Error naming the file.
 func (o *Offline) GenerateSource(ctx context.Context, req GenerateRequest) (Generation, error) {
 	data := map[string]any{
 		"Config":   req.Configuration,
 		"Template": map[string]any{"Name": req.TemplateName, "Slug": req.TemplateSlug},
 		"Project":  map[string]any{"Name": req.ProjectName, "Slug": req.ProjectSlug},
 	}
-	files := make([]File, 0, len(req.Scaffold)+1)
+	sources := make([]scaffold.File, 0, len(req.Scaffold))
 	seen := make(map[string]bool, len(req.Scaffold))
 	for _, f := range req.Scaffold {
-		if err := ctx.Err(); err != nil {
-			return Generation{}, err
-		}
 		if reason := scaffoldPathProblem(f.Path, seen); reason != "" {
-			return Generation{}, fmt.Errorf("%w: scaffold file %q %s", ErrInvalidInput, f.Path, reason)
+			return Generation{}, fmt.Errorf("%w: %w", ErrInvalidInput,
+				&scaffold.Error{Path: f.Path, Err: errors.New("scaffold file " + reason)})
 		}
-		tpl, err := template.New(f.Path).Option("missingkey=zero").Parse(string(f.Content))
-		if err != nil {
-			return Generation{}, fmt.Errorf("%w: %s: %v", ErrInvalidInput, f.Path, err)
+		sources = append(sources, scaffold.File{Path: f.Path, Content: f.Content})
+	}
+	rendered, err := scaffold.Render(ctx, sources, data, scaffold.DefaultLimits())
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return Generation{}, ctxErr
 		}
-		var out bytes.Buffer
-		if err := tpl.Execute(&out, data); err != nil {
-			return Generation{}, fmt.Errorf("%w: %s: %v", ErrInvalidInput, f.Path, err)
-		}
-		files = append(files, File{Path: f.Path, Content: out.Bytes()})
+		return Generation{}, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	files := make([]File, 0, len(rendered)+1)
+	for _, f := range rendered {
+		files = append(files, File{Path: f.Path, Content: f.Content})
 	}
 	if err := ctx.Err(); err != nil {
 		return Generation{}, err

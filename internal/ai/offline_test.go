@@ -138,7 +138,7 @@ func TestConfigurationReachesTheApp(t *testing.T) {
 			map[string]any{"name": "colour", "label": "Favourite Colour", "type": "text"},
 		}}, "app.js", []string{`label: "Favourite Colour"`}},
 		{"markup escaped in html", map[string]any{"appName": hostile}, "index.html", []string{"&lt;script&gt;alert(1)&lt;/script&gt;"}},
-		{"markup escaped in js", map[string]any{"appName": hostile}, "app.js", []string{`\u003Cscript\u003E`}},
+		{"markup escaped in js", map[string]any{"appName": hostile}, "app.js", []string{`const APP_NAME = "\u003cscript\u003ealert(1)\u003c/script\u003e";`}},
 		{"colour in styles", map[string]any{"primaryColor": "#123ABC"}, "base.css", []string{"--primary: #123ABC;"}},
 	}
 	for _, tc := range tests {

@@ -1,16 +1,16 @@
 "use strict";
 
 (function () {
-  const APP_NAME = "{{js .Config.appName}}";
-  const STORAGE_KEY = "forgeai:{{js .Template.Slug}}:" + APP_NAME + ":appointments";
-  const OPEN = "{{js .Config.businessHours.open}}";
-  const CLOSE = "{{js .Config.businessHours.close}}";
+  const APP_NAME = {{.Config.appName}};
+  const STORAGE_KEY = "forgeai:{{.Template.Slug}}:" + APP_NAME + ":appointments";
+  const OPEN = {{.Config.businessHours.open}};
+  const CLOSE = {{.Config.businessHours.close}};
   const SLOT_MINUTES = {{.Config.slotMinutes}};
   const REMINDERS = {{if .Config.enableReminders}}true{{else}}false{{end}};
   const REMINDER_HOURS = {{.Config.reminderHoursBefore}};
   const TYPES = [
 {{- range .Config.appointmentTypes}}
-    { name: "{{js .name}}", minutes: {{.durationMinutes}} },
+    { name: {{.name}}, minutes: {{.durationMinutes}} },
 {{- end}}
   ];
 

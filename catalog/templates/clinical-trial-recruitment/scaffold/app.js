@@ -1,13 +1,13 @@
 "use strict";
 
 (function () {
-  const APP_NAME = "{{js .Config.appName}}";
-  const STORAGE_KEY = "forgeai:{{js .Template.Slug}}:" + APP_NAME + ":candidates";
+  const APP_NAME = {{.Config.appName}};
+  const STORAGE_KEY = "forgeai:{{.Template.Slug}}:" + APP_NAME + ":candidates";
   const MIN_AGE = {{.Config.ageRange.min}};
   const MAX_AGE = {{.Config.ageRange.max}};
   const QUESTIONS = [
 {{- range .Config.eligibilityQuestions}}
-    { id: "{{js .id}}", expected: "{{js .expected}}" },
+    { id: {{.id}}, expected: {{.expected}} },
 {{- end}}
   ];
   const STATUSES = ["new", "contacted", "screening booked", "enrolled", "not eligible"];

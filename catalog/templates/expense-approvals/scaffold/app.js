@@ -1,9 +1,9 @@
 "use strict";
 
 (function () {
-  const APP_NAME = "{{js .Config.appName}}";
-  const STORAGE_KEY = "forgeai:{{js .Template.Slug}}:" + APP_NAME + ":claims";
-  const CURRENCY = "{{js .Config.currency}}";
+  const APP_NAME = {{.Config.appName}};
+  const STORAGE_KEY = "forgeai:{{.Template.Slug}}:" + APP_NAME + ":claims";
+  const CURRENCY = {{.Config.currency}};
   const MAX_AMOUNT = {{.Config.maxAmount}};
   const AUTO_APPROVE_BELOW = {{.Config.autoApproveBelow}};
   const REQUIRE_RECEIPT = {{if .Config.requireReceipt}}true{{else}}false{{end}};

@@ -1,9 +1,9 @@
 "use strict";
 
 (function () {
-  const APP_NAME = "{{js .Config.appName}}";
-  const STORAGE_KEY = "forgeai:{{js .Template.Slug}}:" + APP_NAME + ":invoices";
-  const CURRENCY = "{{js .Config.currency}}";
+  const APP_NAME = {{.Config.appName}};
+  const STORAGE_KEY = "forgeai:{{.Template.Slug}}:" + APP_NAME + ":invoices";
+  const CURRENCY = {{.Config.currency}};
   const THREE_WAY = {{if eq .Config.matchingMode "three-way"}}true{{else}}false{{end}};
   const TOLERANCE_PERCENT = {{.Config.tolerancePercent}};
   const AUTO_APPROVE_BELOW = {{.Config.autoApproveBelow}};

@@ -1,11 +1,11 @@
 "use strict";
 
 (function () {
-  const APP_NAME = "{{js .Config.appName}}";
-  const STORAGE_KEY = "forgeai:{{js .Template.Slug}}:" + APP_NAME + ":cases";
+  const APP_NAME = {{.Config.appName}};
+  const STORAGE_KEY = "forgeai:{{.Template.Slug}}:" + APP_NAME + ":cases";
   const RISK_THRESHOLD = {{.Config.riskThreshold}};
   const REQUIRE_SELFIE = {{if .Config.requireSelfie}}true{{else}}false{{end}};
-  const RESTRICTED = [{{range $i, $c := .Config.restrictedCountries}}{{if $i}}, {{end}}"{{js $c}}"{{end}}];
+  const RESTRICTED = [{{range $i, $c := .Config.restrictedCountries}}{{if $i}}, {{end}}{{$c}}{{end}}];
   const BADGES = { cleared: "ok", review: "warn", approved: "ok", rejected: "bad" };
 
   const form = document.getElementById("kyc-form");

@@ -1,14 +1,14 @@
 "use strict";
 
 (function () {
-  const APP_NAME = "{{js .Config.appName}}";
-  const STORAGE_KEY = "forgeai:{{js .Template.Slug}}:" + APP_NAME + ":applications";
-  const CURRENCY = "{{js .Config.currency}}";
+  const APP_NAME = {{.Config.appName}};
+  const STORAGE_KEY = "forgeai:{{.Template.Slug}}:" + APP_NAME + ":applications";
+  const CURRENCY = {{.Config.currency}};
   const MAX_TERM = {{.Config.maxTermMonths}};
   const EMPLOYMENT = {{if .Config.requireEmploymentInfo}}true{{else}}false{{end}};
   const PRODUCTS = [
 {{- range .Config.loanProducts}}
-    { name: "{{js .name}}", min: {{.minAmount}}, max: {{.maxAmount}}, apr: {{.aprPercent}} },
+    { name: {{.name}}, min: {{.minAmount}}, max: {{.maxAmount}}, apr: {{.aprPercent}} },
 {{- end}}
   ];
   const STATUSES = ["submitted", "in review", "approved", "declined"];

@@ -1,15 +1,15 @@
 "use strict";
 
 (function () {
-  const APP_NAME = "{{js .Config.appName}}";
-  const STORAGE_KEY = "forgeai:{{js .Template.Slug}}:" + APP_NAME + ":members";
-  const CURRENCY = "{{js .Config.currency}}";
+  const APP_NAME = {{.Config.appName}};
+  const STORAGE_KEY = "forgeai:{{.Template.Slug}}:" + APP_NAME + ":members";
+  const CURRENCY = {{.Config.currency}};
   const POINTS_PER_UNIT = {{.Config.pointsPerUnit}};
   const REWARD_POINTS = {{.Config.reward.points}};
   const REWARD_VALUE = {{.Config.reward.value}};
   const TIERS = [
 {{- range .Config.tiers}}
-    { name: "{{js .name}}", min: {{.minPoints}}, multiplier: {{.multiplier}} },
+    { name: {{.name}}, min: {{.minPoints}}, multiplier: {{.multiplier}} },
 {{- end}}
   ].sort(function (a, b) { return a.min - b.min; });
 

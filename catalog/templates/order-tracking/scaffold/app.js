@@ -1,8 +1,8 @@
 "use strict";
 
 (function () {
-  const APP_NAME = "{{js .Config.appName}}";
-  const STORAGE_KEY = "forgeai:{{js .Template.Slug}}:" + APP_NAME + ":orders";
+  const APP_NAME = {{.Config.appName}};
+  const STORAGE_KEY = "forgeai:{{.Template.Slug}}:" + APP_NAME + ":orders";
   const DELIVERY_DAYS = {{.Config.estimatedDeliveryDays}};
   const NOTIFICATIONS = {{if .Config.enableNotifications}}true{{else}}false{{end}};
   const STAGES = ["placed", "packed", "shipped", "out for delivery", "delivered"];

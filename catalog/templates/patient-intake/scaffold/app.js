@@ -1,12 +1,12 @@
 "use strict";
 
 (function () {
-  const APP_NAME = "{{js .Config.appName}}";
-  const STORAGE_KEY = "forgeai:{{js .Template.Slug}}:" + APP_NAME + ":submissions";
+  const APP_NAME = {{.Config.appName}};
+  const STORAGE_KEY = "forgeai:{{.Template.Slug}}:" + APP_NAME + ":submissions";
   const REQUIRE_CONSENT = {{if .Config.requireConsent}}true{{else}}false{{end}};
   const FIELDS = [
 {{- range .Config.fields}}
-    { name: "{{js .name}}", label: "{{js .label}}", type: "{{js .type}}", required: {{if .required}}true{{else}}false{{end}} },
+    { name: {{.name}}, label: {{.label}}, type: {{.type}}, required: {{if .required}}true{{else}}false{{end}} },
 {{- end}}
   ];
 

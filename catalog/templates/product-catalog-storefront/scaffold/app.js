@@ -1,13 +1,13 @@
 "use strict";
 
 (function () {
-  const APP_NAME = "{{js .Config.appName}}";
-  const STORAGE_KEY = "forgeai:{{js .Template.Slug}}:" + APP_NAME + ":cart";
-  const CURRENCY = "{{js .Config.currency}}";
+  const APP_NAME = {{.Config.appName}};
+  const STORAGE_KEY = "forgeai:{{.Template.Slug}}:" + APP_NAME + ":cart";
+  const CURRENCY = {{.Config.currency}};
   const PAGE_SIZE = {{.Config.itemsPerPage}};
   const PRODUCTS = [
 {{- range .Config.products}}
-    { sku: "{{js .sku}}", name: "{{js .name}}", price: {{.price}}, description: "{{with .description}}{{js .}}{{end}}" },
+    { sku: {{.sku}}, name: {{.name}}, price: {{.price}}, description: {{or .description ""}} },
 {{- end}}
   ];
 

@@ -1,11 +1,11 @@
 "use strict";
 
 (function () {
-  const APP_NAME = "{{js .Config.appName}}";
-  const STORAGE_KEY = "forgeai:{{js .Template.Slug}}:" + APP_NAME + ":returns";
+  const APP_NAME = {{.Config.appName}};
+  const STORAGE_KEY = "forgeai:{{.Template.Slug}}:" + APP_NAME + ":returns";
   const WINDOW_DAYS = {{.Config.returnWindowDays}};
   const REQUIRE_PHOTOS = {{if .Config.requirePhotos}}true{{else}}false{{end}};
-  const REASONS = [{{range $i, $r := .Config.reasons}}{{if $i}}, {{end}}"{{js $r}}"{{end}}];
+  const REASONS = [{{range $i, $r := .Config.reasons}}{{if $i}}, {{end}}{{$r}}{{end}}];
   const STAGES = ["authorised", "received", "inspected", "completed"];
   const LABELS = { refund: "Refund", store_credit: "Store credit", exchange: "Exchange" };
 

@@ -1,8 +1,8 @@
 "use strict";
 
 (function () {
-  const APP_NAME = "{{js .Config.appName}}";
-  const STORAGE_KEY = "forgeai:{{js .Template.Slug}}:" + APP_NAME + ":visits";
+  const APP_NAME = {{.Config.appName}};
+  const STORAGE_KEY = "forgeai:{{.Template.Slug}}:" + APP_NAME + ":visits";
   const FOLLOW_UP_DAYS = {{.Config.followUpDays}};
   const NOTES = {{if .Config.enableVisitNotes}}true{{else}}false{{end}};
   const BADGES = { scheduled: "", completed: "ok", "no-show": "bad", cancelled: "warn" };
