@@ -48,11 +48,12 @@ func prepareTree(p string, tree *parse.Tree, lim Limits) *Error {
 }
 
 type treeChecker struct {
-	path  string
-	lim   Limits
-	tree  *parse.Tree
-	nodes int
-	err   *Error
+	path   string
+	lim    Limits
+	tree   *parse.Tree
+	nodes  int
+	ranges int // enclosing ranges
+	err    *Error
 }
 
 func (c *treeChecker) fail(kind error, format string, args ...any) {
@@ -95,7 +96,13 @@ func (c *treeChecker) node(n parse.Node, depth int) {
 		c.branch(&n.BranchNode, depth)
 	case *parse.RangeNode:
 		c.rangeCount(n)
+		c.ranges++
+		if c.ranges > c.lim.MaxRangeNesting {
+			c.fail(ErrLimit, "line %d: ranges nest deeper than %d levels", n.Line, c.lim.MaxRangeNesting)
+			return
+		}
 		c.branch(&n.BranchNode, depth)
+		c.ranges--
 		if c.err == nil && n.List != nil {
 			n.List.Nodes = append([]parse.Node{c.tick(n.Position(), n.Line)}, n.List.Nodes...)
 		}

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	htmltemplate "html/template"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	texttemplate "text/template"
 	"text/template/parse"
 )
@@ -111,12 +114,44 @@ func (b *budget) failure(p string, err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case errors.Is(err, ErrLimit):
-		return &Error{Path: p, Err: err}
+		inner := err
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			if strings.HasPrefix(e.Error(), ErrLimit.Error()) {
+				inner = e
+				break
+			}
+		}
+		return &Error{Path: p, Err: fmt.Errorf("%w: %s%s", ErrLimit, linePrefix(p, err), strings.TrimPrefix(inner.Error(), ErrLimit.Error()+": "))}
 	case errors.As(err, &escErr):
-		return fileError(p, ErrUnsafe, "%s", trimTemplatePrefix(err))
+		return fileError(p, ErrUnsafe, "%s", stripTemplateName(p, trimTemplatePrefix(err)))
 	default:
-		return fileError(p, ErrExec, "%s", trimTemplatePrefix(err))
+		return fileError(p, ErrExec, "%s", stripTemplateName(p, trimTemplatePrefix(err)))
 	}
+}
+
+// linePrefix returns "line N: " from a text/template execution error's
+// "template: <name>:N:C: …", or "".
+func linePrefix(p string, err error) string {
+	rest, ok := strings.CutPrefix(err.Error(), "template: "+p+":")
+	if !ok {
+		return ""
+	}
+	line, _, ok := strings.Cut(rest, ":")
+	if _, convErr := strconv.Atoi(line); !ok || convErr != nil {
+		return ""
+	}
+	return "line " + line + ": "
+}
+
+// stripTemplateName turns "<name>:3:5: executing "<name>" at <.x>: …" into
+// "line 3:5: at <.x>: …"; the path is named by Error.
+func stripTemplateName(p, msg string) string {
+	rest, ok := strings.CutPrefix(msg, p+":")
+	if !ok {
+		return msg
+	}
+	rest = strings.Replace(rest, " executing "+strconv.Quote(p)+" at", " at", 1)
+	return "line " + rest
 }
 
 // unwrap removes the element a JS or CSS file was rendered inside.

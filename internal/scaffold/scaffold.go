@@ -21,7 +21,9 @@
 // html/template drops comments of HTML, JavaScript and CSS from its output.
 //
 // Bounds (see Limits): the source size and number of actions per file, the
-// parse tree's nodes and nesting depth, no {{define}}, {{block}} or
+// parse tree's nodes and nesting depth, ranges nested at most four deep
+// (html/template's analysis, which nothing can interrupt, doubles with each
+// level), no {{define}}, {{block}} or
 // {{template}}, integer ranges over a literal above the iteration budget are
 // refused before running; while running, the loop iterations of all ranges,
 // the bytes written per file and in all, the bytes built by printf, print,
@@ -48,34 +50,36 @@ type File struct {
 // Limits bound one Render call. Zero values are not "unlimited": use
 // DefaultLimits and change what you need.
 type Limits struct {
-	MaxFiles       int           // scaffold files per render
-	MaxSourceBytes int           // bytes of one scaffold file
-	MaxActions     int           // "{{" occurrences in one scaffold file, checked before parsing
-	MaxNodes       int           // parse tree nodes of one file
-	MaxDepth       int           // nesting of if/range/with/else and parenthesised pipelines
-	MaxIterations  int64         // range iterations over the whole render
-	MaxFileBytes   int64         // output bytes of one file
-	MaxTotalBytes  int64         // output bytes of all files
-	MaxBuiltBytes  int64         // bytes built by printf/print/println/html/js/urlquery over the whole render
-	MaxFormatWidth int           // largest width or precision in a printf format
-	Timeout        time.Duration // wall time of the whole render
+	MaxFiles        int           // scaffold files per render
+	MaxSourceBytes  int           // bytes of one scaffold file
+	MaxActions      int           // "{{" occurrences in one scaffold file, checked before parsing
+	MaxNodes        int           // parse tree nodes of one file
+	MaxDepth        int           // nesting of if/range/with/else and parenthesised pipelines
+	MaxRangeNesting int           // ranges inside ranges: html/template analyses a range body twice, so its work doubles per level
+	MaxIterations   int64         // range iterations over the whole render
+	MaxFileBytes    int64         // output bytes of one file
+	MaxTotalBytes   int64         // output bytes of all files
+	MaxBuiltBytes   int64         // bytes built by printf/print/println/html/js/urlquery over the whole render
+	MaxFormatWidth  int           // largest width or precision in a printf format
+	Timeout         time.Duration // wall time of the whole render
 }
 
 // DefaultLimits fit the built-in templates many times over and match the
 // build step's file limits (1 MiB per file, 10 MiB in all).
 func DefaultLimits() Limits {
 	return Limits{
-		MaxFiles:       200,
-		MaxSourceBytes: 1 << 20,
-		MaxActions:     10_000,
-		MaxNodes:       50_000,
-		MaxDepth:       32,
-		MaxIterations:  100_000,
-		MaxFileBytes:   1 << 20,
-		MaxTotalBytes:  10 << 20,
-		MaxBuiltBytes:  32 << 20,
-		MaxFormatWidth: 1000,
-		Timeout:        5 * time.Second,
+		MaxFiles:        200,
+		MaxSourceBytes:  1 << 20,
+		MaxActions:      10_000,
+		MaxNodes:        50_000,
+		MaxDepth:        32,
+		MaxRangeNesting: 4,
+		MaxIterations:   100_000,
+		MaxFileBytes:    1 << 20,
+		MaxTotalBytes:   10 << 20,
+		MaxBuiltBytes:   32 << 20,
+		MaxFormatWidth:  1000,
+		Timeout:         5 * time.Second,
 	}
 }
 
