@@ -86,7 +86,14 @@ const (
 // An approval that comes with its id (chosen by a workflow, so that a retried
 // activity asks with the same one) is inserted once: asking again returns
 // the stored approval.
+//
+// A template publication is pinned to the template's content as it is now
+// (its TemplateDigest, in the payload): only that content can be published
+// by it.
 func (s *Store) CreateApproval(ctx context.Context, a Approval) (Approval, error) {
+	if err := s.pinTemplate(ctx, &a); err != nil {
+		return Approval{}, err
+	}
 	if a.ID == "" {
 		a = s.newApproval(a)
 		return a, translate("create approval", s.db.WithContext(ctx).Create(&a).Error)
@@ -106,6 +113,37 @@ func (s *Store) CreateApproval(ctx context.Context, a Approval) (Approval, error
 	return stored, nil
 }
 
+// pinTemplate records the digest of the template a publication request is
+// about, unless the request names one already.
+func (s *Store) pinTemplate(ctx context.Context, a *Approval) error {
+	if a.Type != ApprovalTypeTemplate || a.PinnedDigest() != "" {
+		return nil
+	}
+	var t Template
+	if err := s.db.WithContext(ctx).Where("id = ?", a.SubjectID).Take(&t).Error; err != nil {
+		return translate("create approval: read its template", err)
+	}
+	payload := map[string]any{}
+	for k, v := range a.Payload.V {
+		payload[k] = v
+	}
+	payload[PayloadTemplateDigest] = TemplateDigest(t)
+	a.Payload = NewJSON(payload)
+	return nil
+}
+
+// SubjectChangedError refuses to carry out an approval whose subject no
+// longer is what was approved: its digest differs from the pinned one.
+type SubjectChangedError struct{ ApprovalID, Approved, Now string }
+
+func (e *SubjectChangedError) Error() string {
+	return "approval " + e.ApprovalID + " approved content with digest " + e.Approved + ", but it now has digest " + e.Now +
+		"; it changed after the request, so it is not carried out (submit it again)"
+}
+
+// Unwrap makes the error an ErrConflict.
+func (e *SubjectChangedError) Unwrap() error { return ErrConflict }
+
 // newApproval fills in what every new request has: an id (unless it comes
 // with one), its workflow's id, status pending, no decisions yet.
 func (s *Store) newApproval(a Approval) Approval {
@@ -122,14 +160,46 @@ func (s *Store) newApproval(a Approval) Approval {
 }
 
 // newDeploymentApproval is the request a deployment waits for: one approval
-// by a technical user or an admin before the deadline.
+// by a technical user or an admin before the deadline. Its payload names the
+// digests of the deployment's snapshot: what is approved is what is built.
 func (s *Store) newDeploymentApproval(d Deployment, deadline time.Time) Approval {
+	payload := map[string]any{"projectId": d.ProjectID, "deploymentId": d.ID}
+	if d.HasSnapshot() {
+		payload[PayloadConfigurationDigest] = d.ConfigurationDigest
+		payload[PayloadTemplateDigest] = d.TemplateDigest
+		payload["templateVersion"] = d.TemplateVersion
+	}
 	return s.newApproval(Approval{
 		Type: ApprovalTypeDeployment, SubjectID: d.ID, RequesterID: d.RequestedBy,
 		EligibleRoles: NewJSON([]string{RoleTechnicalUser, RoleAdmin}), Required: 1,
-		Payload:  NewJSON(map[string]any{"projectId": d.ProjectID, "deploymentId": d.ID}),
+		Payload:  NewJSON(payload),
 		Deadline: deadline.UTC(),
 	})
+}
+
+// Payload keys of the digests an approval is bound to.
+const (
+	// PayloadConfigurationDigest: a deployment's configuration (its snapshot).
+	PayloadConfigurationDigest = "configurationDigest"
+	// PayloadTemplateDigest: the template a deployment builds from, or the
+	// template a publication puts in the gallery (TemplateDigest).
+	PayloadTemplateDigest = "templateDigest"
+)
+
+// PinnedDigest is the digest the approval's subject must still have for the
+// approval to be carried out: a deployment's configuration, a template's
+// content; "" when none was recorded (a role change, or a request from
+// before digests were pinned).
+func (a Approval) PinnedDigest() string {
+	key := ""
+	switch a.Type {
+	case ApprovalTypeDeployment:
+		key = PayloadConfigurationDigest
+	case ApprovalTypeTemplate:
+		key = PayloadTemplateDigest
+	}
+	v, _ := a.Payload.V[key].(string)
+	return v
 }
 
 // GetApproval returns an approval by id.
@@ -334,7 +404,17 @@ func (s *Store) ApplyApproval(ctx context.Context, approvalID string) error {
 			return err
 		}
 		if a.Type == ApprovalTypeTemplate {
-			queueAudit(ev, auditApplied(a, AuditTemplatePublish, "templates", nil))
+			// Publish exactly what was approved: the template, locked, must
+			// still have the digest the request pinned.
+			var t Template
+			if err := lockRow(tx, s.dialect).Where("id = ?", a.SubjectID).Take(&t).Error; err != nil {
+				return err
+			}
+			digest := TemplateDigest(t)
+			if pinned := a.PinnedDigest(); pinned != "" && pinned != digest {
+				return &SubjectChangedError{ApprovalID: a.ID, Approved: pinned, Now: digest}
+			}
+			queueAudit(ev, auditApplied(a, AuditTemplatePublish, "templates", map[string]any{"templateDigest": digest}))
 			if err := tx.Model(&Template{}).Where("id = ?", a.SubjectID).Updates(map[string]any{
 				"status": TemplatePublished, "updated_at": time.Now().UTC()}).Error; err != nil {
 				return err

@@ -217,6 +217,9 @@ func (s *Store) ApplyProposal(ctx context.Context, ownerID, sessionID, proposalI
 		if err := lockRow(tx, s.dialect).Where("id = ? AND owner_id = ?", projectID, ownerID).Take(&p).Error; err != nil {
 			return err
 		}
+		if err := refuseConfigurationChange(tx, p, configuration); err != nil {
+			return err
+		}
 		p.Configuration = NewJSON(configuration)
 		if err := tx.Model(&p).Select("configuration", "updated_at").Updates(&p).Error; err != nil {
 			return err

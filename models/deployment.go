@@ -54,6 +54,15 @@ type Deployment struct {
 	UpdatedAt      time.Time
 	FinishedAt     *time.Time
 	ApprovalID     *string
+	// The snapshot (deployment_snapshot.go): what the deployment was
+	// requested with and builds. Empty on deployments made before migration
+	// 00015 (ConfigurationDigest == "").
+	Configuration       JSON[map[string]any]
+	ConfigurationDigest string
+	ProjectName         string
+	TemplateID          *string
+	TemplateVersion     int
+	TemplateDigest      string
 }
 
 // WithoutItsApproval reports a deployment pending approval that has no
@@ -104,7 +113,9 @@ type NewDeployment struct {
 }
 
 // CreateDeployment inserts a queued deployment with the project's next
-// sequence number and marks the project deploying, in one transaction. With
+// sequence number and marks the project deploying, in one transaction. The
+// deployment records what it is requested with (takeSnapshot), read under
+// the project's lock, so its approval and its build cover the same. With
 // an idempotency key already used by this requester on this project, it
 // returns that deployment and created=false. A project with a deployment in
 // flight answers *ActiveDeploymentError.
@@ -148,6 +159,9 @@ func (s *Store) CreateDeployment(ctx context.Context, in NewDeployment) (d Deplo
 		if in.RollbackOf != "" {
 			d.RollbackOf = &in.RollbackOf
 		}
+		if err := takeSnapshot(tx, &d, p, in.RollbackOf); err != nil {
+			return err
+		}
 		if in.NeedsApproval {
 			if in.ApprovalDeadline.IsZero() {
 				return errors.New("a deployment that needs approval needs an approval deadline")
@@ -164,6 +178,7 @@ func (s *Store) CreateDeployment(ctx context.Context, in NewDeployment) (d Deplo
 		}
 		if err := s.appendDeploymentEvent(tx, ev, d, "deployment.queued", map[string]any{
 			"seq": d.Seq, "kind": d.Kind, "requestedBy": d.RequestedBy, "status": d.Status,
+			"configurationDigest": d.ConfigurationDigest, "templateDigest": d.TemplateDigest,
 		}); err != nil {
 			return err
 		}

@@ -144,7 +144,8 @@ func (s *Store) GetProject(ctx context.Context, ownerID, id string) (Project, er
 }
 
 // UpdateProject applies patch to the owner's project. The slug never changes,
-// so published URLs stay stable across renames.
+// so published URLs stay stable across renames. A configuration change
+// while a deployment is in flight answers *ConfigurationLockedError.
 func (s *Store) UpdateProject(ctx context.Context, ownerID, id string, patch ProjectPatch) (Project, error) {
 	var p Project
 	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
@@ -158,6 +159,9 @@ func (s *Store) UpdateProject(ctx context.Context, ownerID, id string, patch Pro
 			p.Description = *patch.Description
 		}
 		if patch.Configuration != nil {
+			if err := refuseConfigurationChange(tx, p, patch.Configuration); err != nil {
+				return err
+			}
 			p.Configuration = NewJSON(patch.Configuration)
 		}
 		if err := tx.Model(&p).Select("name", "description", "configuration", "updated_at").Updates(&p).Error; err != nil {
