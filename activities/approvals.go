@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/models"
 )
@@ -184,7 +186,13 @@ type ApplyInput struct {
 }
 
 // Apply carries out an approved request (for a role change: the new role).
-// Idempotent: applying twice sets the same value.
+// Idempotent: applying twice sets the same value. A subject that changed
+// since it was approved is refused for good (no retry makes it the same).
 func (a *Approvals) Apply(ctx context.Context, in ApplyInput) error {
-	return storeError("apply approval", a.Store.ApplyApproval(ctx, in.ApprovalID))
+	err := a.Store.ApplyApproval(ctx, in.ApprovalID)
+	var changed *models.SubjectChangedError
+	if errors.As(err, &changed) {
+		return temporal.NewNonRetryableApplicationError(changed.Error(), ErrTypeSnapshotChanged, err)
+	}
+	return storeError("apply approval", err)
 }

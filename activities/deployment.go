@@ -111,6 +111,10 @@ const (
 	// ErrTypeDeploymentFinished: the deployment finished (cancelled, or
 	// failed) before it could be published; it never goes live.
 	ErrTypeDeploymentFinished = "DeploymentFinished"
+	// ErrTypeSnapshotChanged: what the deployment was requested (and
+	// approved) with can no longer be built as it was: its template changed,
+	// or its recorded configuration does not match its digest.
+	ErrTypeSnapshotChanged = "SnapshotChanged"
 )
 
 // heartbeatEvery keeps a long activity visibly alive and lets cancellation

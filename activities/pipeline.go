@@ -34,8 +34,13 @@ type GenerateOutput struct {
 }
 
 // GenerateSource asks the AI provider for the application's files from the
-// template scaffold and the project's configuration, and stores them in the
-// artifact store. Idempotent: a deployment that has a source digest keeps it.
+// template scaffold and the configuration the deployment was requested with
+// (its snapshot: what its approval covered), and stores them in the
+// artifact store. The project's current configuration is not read, and a
+// template whose content changed since the request fails the deployment
+// (non-retryable) instead of building something nobody approved. A
+// deployment made before snapshots existed uses the project as it is.
+// Idempotent: a deployment that has a source digest keeps it.
 func (a *Deployment) GenerateSource(ctx context.Context, in GenerateInput) (GenerateOutput, error) {
 	faultPoint(ctx, in.DeploymentID)
 	d, err := a.Store.DeploymentByID(ctx, in.DeploymentID)
@@ -52,9 +57,20 @@ func (a *Deployment) GenerateSource(ctx context.Context, in GenerateInput) (Gene
 	if err != nil {
 		return GenerateOutput{}, storeError("load project", err)
 	}
-	t, err := a.Store.TemplateByID(ctx, p.TemplateID)
+	src, err := generationInput(d, p)
+	if err != nil {
+		return GenerateOutput{}, err
+	}
+	t, err := a.Store.TemplateByID(ctx, src.templateID)
 	if err != nil {
 		return GenerateOutput{}, storeError("load template", err)
+	}
+	if d.TemplateDigest != "" {
+		if now := models.TemplateDigest(t); now != d.TemplateDigest {
+			return GenerateOutput{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+				"the template %s changed after this deployment was requested (requested with version %d, digest %s; now version %d, digest %s); deploy again",
+				t.Slug, d.TemplateVersion, d.TemplateDigest, t.Version, now), ErrTypeSnapshotChanged, nil)
+		}
 	}
 	scaffold := make([]ai.File, len(t.Scaffold.V))
 	for i, f := range t.Scaffold.V {
@@ -62,8 +78,8 @@ func (a *Deployment) GenerateSource(ctx context.Context, in GenerateInput) (Gene
 	}
 	stop := heartbeatEvery(ctx, 2*time.Second, "generating")
 	gen, err := a.Provider.GenerateSource(ctx, ai.GenerateRequest{
-		ProjectName: p.Name, ProjectSlug: p.Slug, TemplateName: t.Name, TemplateSlug: t.Slug,
-		Scaffold: scaffold, Configuration: p.Configuration.V, Progress: a.progress(ctx, d.ID),
+		ProjectName: src.projectName, ProjectSlug: p.Slug, TemplateName: t.Name, TemplateSlug: t.Slug,
+		Scaffold: scaffold, Configuration: src.configuration, Progress: a.progress(ctx, d.ID),
 	})
 	stop()
 	if err != nil {
@@ -86,6 +102,36 @@ func (a *Deployment) GenerateSource(ctx context.Context, in GenerateInput) (Gene
 		return GenerateOutput{}, storeError("record source digest", err)
 	}
 	return GenerateOutput{SourceDigest: digest, Files: len(files), Provider: gen.Provider, Model: gen.Model}, nil
+}
+
+// generation is what a deployment's source is generated from.
+type generation struct {
+	projectName   string
+	configuration map[string]any
+	templateID    string
+}
+
+// generationInput is the deployment's snapshot, checked against its digest;
+// for a deployment without one (made before snapshots existed), the project
+// as it is now.
+func generationInput(d models.Deployment, p models.Project) (generation, error) {
+	if !d.HasSnapshot() {
+		return generation{projectName: p.Name, configuration: p.Configuration.V, templateID: p.TemplateID}, nil
+	}
+	cfg := d.SnapshotConfiguration()
+	if got := models.ConfigurationDigest(cfg); got != d.ConfigurationDigest {
+		return generation{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			"the deployment's recorded configuration has digest %s, not the %s it was requested (and approved) with; deploy again",
+			got, d.ConfigurationDigest), ErrTypeSnapshotChanged, nil)
+	}
+	g := generation{projectName: d.ProjectName, configuration: cfg, templateID: p.TemplateID}
+	if g.projectName == "" {
+		g.projectName = p.Name
+	}
+	if d.TemplateID != nil {
+		g.templateID = *d.TemplateID
+	}
+	return g, nil
 }
 
 // progress reports a streamed generation's growth: a heartbeat each time,
