@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // blobStore is the part of a Store that trees are built on, so any blob
@@ -90,8 +91,8 @@ func checkPaths(files []File) error {
 	return nil
 }
 
-// checkPath accepts only clean relative slash-separated paths, the form the
-// apps host looks up after cleaning a request path.
+// checkPath accepts only clean relative slash-separated UTF-8 paths, the
+// form the apps host looks up after cleaning a request path.
 func checkPath(p string) error {
 	reason := ""
 	switch {
@@ -103,6 +104,10 @@ func checkPath(p string) error {
 		reason = "backslash"
 	case strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 		reason = "control character"
+	case !utf8.ValidString(p):
+		// The manifest is JSON, which would store U+FFFD instead: the
+		// tree would come back under another path, or not at all.
+		reason = "not UTF-8"
 	}
 	for _, seg := range strings.Split(p, "/") {
 		if reason != "" {
