@@ -85,6 +85,8 @@ type options struct {
 	sessionCheckEvery time.Duration
 	// oidc signs users in with an OpenID Connect provider (nil: off).
 	oidc api.OIDCProvider
+	// approvals starts approval workflows (nil: none configured).
+	approvals api.Approvals
 }
 
 func newHarness(t *testing.T, d config.Dialect, o options) *harness {
@@ -109,7 +111,7 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 	app := api.New(api.Options{
 		Workflows: wf, Onboarding: o.onboarding, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx, AI: o.provider, ChatPerMinute: o.chatLimit,
 		TaskQueues: o.taskQueues, WorkerCheckEvery: o.workerCheckEvery,
-		RefreshReuseGrace: o.refreshGrace, SessionCheckEvery: o.sessionCheckEvery, OIDC: o.oidc,
+		RefreshReuseGrace: o.refreshGrace, SessionCheckEvery: o.sessionCheckEvery, OIDC: o.oidc, Approvals: o.approvals,
 		Limits: api.StreamLimits{ConnectionsPerUser: 3, SubscriptionsPerConn: 2, AllowedOrigins: []string{"https://app.example.com"}},
 		Store:  store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Registry: prometheus.NewRegistry(), DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",

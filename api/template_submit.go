@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/forgeai/platform/internal/ai"
 	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/internal/build"
+	"github.com/forgeai/platform/internal/scaffold"
 	"github.com/forgeai/platform/models"
 )
 
@@ -45,7 +47,9 @@ func (r *submitTemplateRequest) normalize() {
 
 // submitTemplate lets technical users and admins submit a template: its
 // schema must compile with valid defaults, and its scaffold, rendered with
-// those defaults, must pass the same build checks as a deployment. It stays
+// those defaults (in the request, within the renderer's hard bounds; a
+// refusal is 422 naming scaffold.<path>), must pass the same build checks as
+// a deployment. It stays
 // pending, out of the gallery, until an admin approves its publication.
 func (s *Server) submitTemplate(c *fiber.Ctx) error {
 	u := currentUser(c)
@@ -110,7 +114,7 @@ func checkSubmission(ctx context.Context, req submitTemplateRequest) error {
 		Scaffold: scaffold, Configuration: defaults,
 	})
 	if err != nil {
-		return invalid("the scaffold does not render", FieldError{Field: "scaffold", Message: err.Error()})
+		return scaffoldRefused(ctx, err)
 	}
 	files := make([]build.File, len(gen.Files))
 	for i, f := range gen.Files {
@@ -125,6 +129,25 @@ func checkSubmission(ctx context.Context, req submitTemplateRequest) error {
 		return invalid("the scaffold does not build", details...)
 	}
 	return nil
+}
+
+// scaffoldRefused answers a scaffold the renderer refused (syntax, a bound,
+// a value it cannot escape where it stands) with 422 naming the file as
+// scaffold.<path>. The renderer's bounds keep this quick: see internal/scaffold.
+func scaffoldRefused(ctx context.Context, err error) error {
+	if ctx.Err() != nil || !errors.Is(err, ai.ErrInvalidInput) {
+		return fmt.Errorf("render scaffold: %w", err)
+	}
+	field, msg := "scaffold", err.Error()
+	var se *scaffold.Error
+	if errors.As(err, &se) {
+		msg = se.Err.Error()
+		if se.Path != "" {
+			field += "." + se.Path
+		}
+	}
+	return &Error{Status: fiber.StatusUnprocessableEntity, Code: "invalid_scaffold", Message: "the scaffold does not render",
+		Details: []FieldError{{Field: field, Message: msg}}}
 }
 
 func mustJSON(v any) []byte {
