@@ -43,6 +43,9 @@ type Deployment struct {
 	AppsBaseURL string // public base of the apps host, for URLs shown to users
 	AppsFetch   string // base the worker fetches from to verify (often the same)
 	HTTP        *http.Client
+	// Usage, when set, is charged each code generation's AI tokens (to the
+	// deployment's requester), for the daily token budget.
+	Usage AIUsage
 }
 
 // StepInput names a pipeline step starting or ending.

@@ -85,6 +85,7 @@ func (a *Deployment) GenerateSource(ctx context.Context, in GenerateInput) (Gene
 	if err != nil {
 		return GenerateOutput{}, generationError(err)
 	}
+	a.chargeGeneration(ctx, d, gen)
 	files := make([]artifacts.File, len(gen.Files))
 	for i, f := range gen.Files {
 		files[i] = artifacts.File{Path: f.Path, Content: f.Content}

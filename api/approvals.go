@@ -88,7 +88,7 @@ func (s *Server) requestRole(c *fiber.Ctx) error {
 func (s *Server) openApproval(c *fiber.Ctx, a models.Approval) error {
 	ctx := c.UserContext()
 	a.Deadline = time.Now().UTC().Add(s.approvalTimeout)
-	a, err := s.store.CreateApproval(ctx, a)
+	a, err := s.createApproval(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -197,11 +197,18 @@ func (s *Server) getApproval(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return ok(c, fiber.StatusOK, approvalDetail{approvalResponse: toApproval(a), Subject: subject, Requester: requester})
+	out := approvalDetail{approvalResponse: toApproval(a), Subject: subject, Requester: requester}
+	if subject != nil {
+		out.SubjectDigest = subject.digest
+	}
+	return ok(c, fiber.StatusOK, out)
 }
 
 type approveRequest struct {
 	Comment string `json:"comment" validate:"max=1000"`
+	// Digest, when sent, is the subjectDigest the approver read: the
+	// approval counts only if what is under review still has it.
+	Digest string `json:"digest" validate:"max=100"`
 }
 
 type rejectRequest struct {
@@ -215,7 +222,35 @@ func (s *Server) approveApproval(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	if req.Digest != "" {
+		if err := s.checkSubjectDigest(c, req.Digest); err != nil {
+			return err
+		}
+	}
 	return s.decide(c, true, req.Comment)
+}
+
+// checkSubjectDigest refuses an approval sent for content other than what
+// is under review now (409 subject_changed, naming digest).
+func (s *Server) checkSubjectDigest(c *fiber.Ctx, digest string) error {
+	a, err := s.visibleApproval(c)
+	if err != nil {
+		return err
+	}
+	subject, err := s.approvalSubject(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	now := ""
+	if subject != nil {
+		now = subject.digest
+	}
+	if now != digest {
+		return &Error{Status: fiber.StatusConflict, Code: "subject_changed",
+			Message: "what is under review changed since you read it (its digest is now " + now + "); read it again before deciding",
+			Details: []FieldError{{Field: "digest", Message: "is not the digest of what is under review"}}}
+	}
+	return nil
 }
 
 func (s *Server) rejectApproval(c *fiber.Ctx) error {

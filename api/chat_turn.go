@@ -118,6 +118,7 @@ func (s *Server) streamTurn(w *bufio.Writer, turn *chatTurn, reqID string) {
 		writeSSE("error", chatError(err))
 		return
 	}
+	s.chargeTokens(context.WithoutCancel(ctx), turn.session.UserID, res.PromptTokens+res.CompletionTokens, reqID)
 	msgs, proposals := s.turnResult(turn, res)
 	stored, props, err := s.store.AddChatMessages(context.WithoutCancel(ctx), turn.session.ID, msgs, proposals)
 	if err != nil {

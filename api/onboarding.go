@@ -25,7 +25,8 @@ type Onboarding interface {
 // that failed or was terminated starts again where the user was.
 func (s *Server) onboardingInput(u models.User) workflows.OnboardingInput {
 	st := storedOnboarding(u)
-	return workflows.OnboardingInput{UserID: u.ID, Bootstrap: u.Role == models.RoleAdmin, ReminderAfter: s.reminderAfter, State: st}
+	return workflows.OnboardingInput{UserID: u.ID, Bootstrap: u.Role == models.RoleAdmin, ReminderAfter: s.reminderAfter, State: st,
+		BrowsedMax: s.quotas.browsedMax}
 }
 
 // storedOnboarding is the onboarding state stored on u (empty if none),

@@ -12,7 +12,6 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -54,8 +53,12 @@ type Options struct {
 	// Onboarding runs onboarding workflows; ReminderAfter is their inactivity reminder.
 	Onboarding    Onboarding
 	ReminderAfter time.Duration
-	// ChatPerMinute caps chat messages per user and minute on this instance (0: 30).
+	// ChatPerMinute caps chat messages per user and minute (0: 30), unless
+	// Quotas.Limits sets it.
 	ChatPerMinute int
+	// Quotas bound deployments, code generation, AI tokens, sign-ins and
+	// anonymous use (api/quota.go); the zero value limits only chat, in memory.
+	Quotas Quotas
 	// TaskQueues tells which task queues no worker polls, so an active
 	// deployment shows what it waits for; nil leaves that out. One look
 	// serves all requests for WorkerCheckEvery (0: 5s).
@@ -112,6 +115,7 @@ type Server struct {
 	onboarding       Onboarding
 	reminderAfter    time.Duration
 	workers          *workerWatch
+	quotas           quotaState
 }
 
 // New builds the Fiber app with every route and middleware.
@@ -139,6 +143,7 @@ func New(o Options) *fiber.App {
 		o.WorkerCheckEvery = workerCheckTTL
 	}
 	s.workers = newWorkerWatch(o.TaskQueues, o.WorkerCheckEvery, o.Logger)
+	s.setupQuotas(o)
 	if s.reminderAfter <= 0 {
 		s.reminderAfter = 24 * time.Hour
 	}
@@ -178,25 +183,6 @@ func New(o Options) *fiber.App {
 	return app
 }
 
-// perUserLimit bounds a costly route (AI calls) per user and minute, in this
-// instance's memory: with N instances a user gets at most N times the limit.
-func perUserLimit(perMinute int) fiber.Handler {
-	if perMinute <= 0 {
-		perMinute = 30
-	}
-	return limiter.New(limiter.Config{
-		Max: perMinute, Expiration: time.Minute,
-		// The limiter keeps each key in its map after the request ends. The
-		// user id was loaded from the database, so it is not a view of Fiber's
-		// reused buffers; a key from c.Get, c.Params or c.Query would need
-		// strings.Clone.
-		KeyGenerator: func(c *fiber.Ctx) string { return currentUserID(c) },
-		LimitReached: func(*fiber.Ctx) error {
-			return &Error{Status: fiber.StatusTooManyRequests, Code: "rate_limited", Message: "too many messages; try again in a minute"}
-		},
-	})
-}
-
 // routes registers every endpoint, each with the access it needs (see
 // handle). Authentication is per route, not a group middleware, so unknown
 // paths stay 404.
@@ -208,22 +194,22 @@ func (s *Server) routes(app *fiber.App, o Options) {
 
 	r := app.Group("/api")
 	if s.devMode {
-		s.handle(r, post, "/auth/dev-login", Public, s.devLogin)
+		s.handle(r, post, "/auth/dev-login", Public, s.limitSignIn, s.devLogin)
 	}
-	s.handle(r, get, "/auth/config", Public, s.authConfig)
+	s.handle(r, get, "/auth/config", Public, s.limitAnonymous, s.authConfig)
 	// Refresh and logout find their session themselves (refresh token,
 	// access token or cookie, with the CSRF token for a cookie).
-	s.handle(r, post, "/auth/refresh", Public, s.refresh)
-	s.handle(r, post, "/auth/logout", Public, s.logout)
+	s.handle(r, post, "/auth/refresh", Public, s.limitSignIn, s.refresh)
+	s.handle(r, post, "/auth/logout", Public, s.limitAnonymous, s.logout)
 	// Without a provider these answer 404 oidc_disabled.
-	s.handle(r, get, "/auth/oidc/login", Public, s.oidcLogin)
-	s.handle(r, get, "/auth/callback", Public, s.oidcCallback)
-	s.handle(r, get, "/openapi.json", Public, s.openAPISpec)
-	s.handle(r, get, "/ws", SignedInOnSocket, s.wsUpgrade, websocket.New(s.wsHandler, websocket.Config{ReadBufferSize: 4096, WriteBufferSize: 4096}))
+	s.handle(r, get, "/auth/oidc/login", Public, s.limitSignIn, s.oidcLogin)
+	s.handle(r, get, "/auth/callback", Public, s.limitSignIn, s.oidcCallback)
+	s.handle(r, get, "/openapi.json", Public, s.limitAnonymous, s.openAPISpec)
+	s.handle(r, get, "/ws", SignedInOnSocket, s.limitAnonymous, s.wsUpgrade, websocket.New(s.wsHandler, websocket.Config{ReadBufferSize: 4096, WriteBufferSize: 4096}))
 	s.handle(r, get, "/events", SignedIn, s.sse)
-	s.handle(r, get, "/templates", Personalised, s.listTemplates)
+	s.handle(r, get, "/templates", Personalised, s.limitAnonymous, s.listTemplates)
 	s.handle(r, post, "/templates", auth.SubmitTemplate, s.submitTemplate)
-	s.handle(r, get, "/templates/:id", Personalised, s.getTemplate)
+	s.handle(r, get, "/templates/:id", Personalised, s.limitAnonymous, s.getTemplate)
 	s.handle(r, put, "/templates/:id/rating", auth.ReadTemplates, s.rateTemplate)
 	s.handle(r, put, "/templates/:id/favorite", auth.ReadTemplates, s.favoriteTemplate)
 	s.handle(r, del, "/templates/:id/favorite", auth.ReadTemplates, s.unfavoriteTemplate)
@@ -242,10 +228,10 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	s.handle(r, del, "/projects/:id", SignedIn, s.deleteProject)
 	// Anyone who may create a project may deploy it; without deploy:project
 	// the deployment waits for an approval.
-	s.handle(r, post, "/projects/:id/deployments", auth.CreateProject, s.deployProject)
-	s.handle(r, post, "/projects/:id/deploy", auth.CreateProject, s.deployProject)
+	s.handle(r, post, "/projects/:id/deployments", auth.CreateProject, s.limitDeploy, s.deployProject)
+	s.handle(r, post, "/projects/:id/deploy", auth.CreateProject, s.limitDeploy, s.deployProject)
 	s.handle(r, get, "/projects/:id/deployments", SignedIn, s.listDeployments)
-	s.handle(r, post, "/projects/:id/rollback", auth.DeployProject, s.rollbackProject)
+	s.handle(r, post, "/projects/:id/rollback", auth.DeployProject, s.limitRollback, s.rollbackProject)
 	s.handle(r, get, "/deployments/:id", SignedIn, s.getDeployment)
 	s.handle(r, post, "/deployments/:id/cancel", SignedIn, s.cancelDeployment)
 
@@ -262,7 +248,7 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	s.handle(r, get, "/chat/sessions", SignedIn, s.listChatSessions)
 	s.handle(r, get, "/chat/sessions/:id", SignedIn, s.getChatSession)
 	s.handle(r, del, "/chat/sessions/:id", SignedIn, s.deleteChatSession)
-	s.handle(r, post, "/chat/sessions/:id/messages", auth.Chat, perUserLimit(o.ChatPerMinute), s.postChatMessage)
+	s.handle(r, post, "/chat/sessions/:id/messages", auth.Chat, s.limitChat, s.postChatMessage)
 	s.handle(r, post, "/chat/sessions/:id/proposals/:pid/apply", auth.Chat, s.applyProposal)
 
 	// Administration. There is deliberately no route that sets a role:

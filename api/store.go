@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/forgeai/platform/internal/deploying"
+	"github.com/forgeai/platform/internal/quota"
 	"github.com/forgeai/platform/models"
 )
 
@@ -45,9 +46,15 @@ type Store interface {
 	MarkProposalInvalid(ctx context.Context, proposalID string, errs []map[string]string) error
 
 	CreateApproval(ctx context.Context, a models.Approval) (models.Approval, error)
+	// CreateRoleRequest refuses a second open role change request of a user
+	// (*models.OpenRoleRequestError).
+	CreateRoleRequest(ctx context.Context, a models.Approval) (models.Approval, error)
 	GetApproval(ctx context.Context, id string) (models.Approval, error)
 	ListApprovals(ctx context.Context, f models.ApprovalFilter) ([]models.Approval, int64, error)
 	CreateUserTemplate(ctx context.Context, t models.Template) (models.Template, error)
+
+	// The AI tokens each user used per day, for the daily budget.
+	quota.Usage
 
 	AdminStore
 	SubjectStore

@@ -37,6 +37,10 @@ var OnboardingSteps = []string{StepRole, StepIndustry, StepTemplateBrowsing, Ste
 // the API answers 409.
 const ErrTypeOnboardingComplete = "OnboardingComplete"
 
+// DefaultBrowsedMax is how many browsed templates an onboarding remembers
+// unless its input says otherwise (ONBOARDING_BROWSED_MAX).
+const DefaultBrowsedMax = 50
+
 // MsgOnboardingComplete says why a step after completion is refused.
 const MsgOnboardingComplete = "onboarding is already complete"
 
@@ -52,6 +56,9 @@ type OnboardingInput struct {
 	Bootstrap     bool          // the bootstrap admin: choosing a role needs no approval
 	ReminderAfter time.Duration // inactivity before a reminder
 	HistoryLimit  int           // continue as new past this many events; 0 means 2000
+	// BrowsedMax bounds the templates remembered as browsed (the newest
+	// are kept); 0 means DefaultBrowsedMax.
+	BrowsedMax int
 	// State is where the onboarding starts: the carried state on continue as
 	// new, the stored one when a failed or terminated run is started again.
 	State activities.OnboardingState
@@ -166,6 +173,14 @@ func applyStep(ctx, actx workflow.Context, in OnboardingInput, st *activities.On
 	case StepTemplateBrowsing:
 		if !slices.Contains(st.BrowsedTemplates, req.Value) {
 			st.BrowsedTemplates = append(st.BrowsedTemplates, req.Value)
+		}
+		// Bounded: the state is carried through every run and stored on the user.
+		limit := in.BrowsedMax
+		if limit <= 0 {
+			limit = DefaultBrowsedMax
+		}
+		if n := len(st.BrowsedTemplates); n > limit {
+			st.BrowsedTemplates = slices.Clone(st.BrowsedTemplates[n-limit:])
 		}
 	case StepFirstProject:
 		st.FirstProjectID, st.Completed = req.Value, true

@@ -61,6 +61,11 @@ func startAPI(platform, dbURL string, extra ...string) (*apiProc, error) {
 		"APPS_ADDR=127.0.0.1:"+ports[1],
 		"LOG_LEVEL=warn",
 		"TEMPORAL_ADDRESS=127.0.0.1:1",
+		// The bench measures throughput from one address and a few users:
+		// the per-address and per-user limits would answer 429 instead.
+		"QUOTA_ANONYMOUS_PER_MINUTE=0", "QUOTA_SIGN_IN_PER_MINUTE=0",
+		"QUOTA_DEPLOYMENTS_PER_HOUR=0", "QUOTA_DEPLOYMENTS_PER_DAY=0",
+		"QUOTA_CODEGEN_PER_HOUR=0", "QUOTA_CODEGEN_PER_DAY=0", "QUOTA_AI_TOKENS_PER_DAY=0",
 	)
 	p.cmd.Env = append(p.cmd.Env, extra...)
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf

@@ -35,7 +35,8 @@ func deploymentActivities(cfg config.Config, store *models.Store, arts artifacts
 	return &activities.Deployment{
 		Store: store, Artifacts: arts, Provider: ai.New(aiConfig(cfg, 1), m), Limits: build.DefaultLimits(),
 		AppsBaseURL: cfg.AppsBaseURL, AppsFetch: fetch,
-		HTTP: &http.Client{Timeout: 10 * time.Second},
+		HTTP:  &http.Client{Timeout: 10 * time.Second},
+		Usage: store, // each generation's AI tokens count toward its requester's daily budget
 	}
 }
 

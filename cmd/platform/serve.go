@@ -75,6 +75,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	go reconcileApprovals(streamCtx, store, wf, cfg.ApprovalEscalateAfter, log, cfg.ReconcileInterval, cfg.ReconcileAfter)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	quotas, closeQuotas, err := openQuotas(ctx, cfg, log, reg)
+	if err != nil {
+		return err
+	}
+	defer closeQuotas()
 	app := api.New(api.Options{
 		Store: store, Tokens: tokens, Logger: log, Registry: reg, DevMode: cfg.DevMode,
 		BodyLimit: cfg.BodyLimitBytes, Version: version,
@@ -85,6 +90,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 		SessionTTL: cfg.SessionTTL, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
 		SessionCheckEvery: cfg.SessionCheckInterval, OIDC: sso,
 		AI: ai.New(aiConfig(cfg, 3), ai.NewMetrics(reg)), ChatHistoryTokens: cfg.ChatHistoryTokens, ChatPerMinute: cfg.ChatPerMinute,
+		Quotas: quotas,
 		Limits: api.StreamLimits{
 			ConnectionsPerUser: cfg.WSMaxConnectionsPerUser, SubscriptionsPerConn: cfg.WSMaxSubscriptions,
 			AllowedOrigins: cfg.AllowedOrigins(), AllowAnyLocalhostOrigin: cfg.DevMode,

@@ -67,7 +67,7 @@ func (o *OpenAI) GenerateSource(ctx context.Context, req GenerateRequest) (Gener
 	files = append(files, File{Path: metadataFile, Content: meta})
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return Generation{
-		Files: files, Provider: o.Name(), Model: o.model,
+		Files: files, Provider: o.Name(), Model: o.model, PromptTokens: res.PromptTokens, CompletionTokens: res.CompletionTokens,
 		Notes: fmt.Sprintf("openai: %s generated the app from the template scaffold, the configuration and %d instruction(s)",
 			o.model, len(req.Instructions)),
 	}, nil

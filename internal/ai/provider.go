@@ -35,6 +35,9 @@ type Generation struct {
 	Provider string
 	Model    string
 	Notes    string
+	// PromptTokens and CompletionTokens are what the model call used (0
+	// offline), for the users' daily token budget.
+	PromptTokens, CompletionTokens int
 }
 
 // Message is one chat message.

@@ -105,6 +105,8 @@ type Config struct {
 	SessionCheckInterval time.Duration `env:"SESSION_CHECK_INTERVAL" envDefault:"30s"`
 	// OIDC is single sign-on with an OpenID Connect provider (OIDC_*, internal/config/oidc.go).
 	OIDC OIDC
+	// Quota is the rate limits and budgets (QUOTA_*, REDIS_URL, internal/config/quota.go).
+	Quota Quota
 }
 
 // devJWTSecret is used only in dev mode when no secret is configured, so that
@@ -275,6 +277,7 @@ func (c Config) Validate() error {
 		bad("SHUTDOWN_TIMEOUT", "must be positive, got %s", c.ShutdownTimeout)
 	}
 	errs = append(errs, c.OIDC.Validate()...)
+	errs = append(errs, c.Quota.Validate()...)
 	return errors.Join(errs...)
 }
 
@@ -385,6 +388,7 @@ func (c Config) LogValue() slog.Value {
 		m.JWTPreviousSecrets = []string{fmt.Sprintf("*** (%d)", len(m.JWTPreviousSecrets))}
 	}
 	m.DatabaseURL = maskURL(m.DatabaseURL)
+	m.Quota.RedisURL = maskURL(m.Quota.RedisURL)
 	return slog.AnyValue(m)
 }
 
