@@ -67,9 +67,14 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 func toAPIError(err error) *Error {
 	var apiErr *Error
 	var fe *fiber.Error
+	var locked *models.ConfigurationLockedError
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr
+	case errors.As(err, &locked):
+		return &Error{Status: fiber.StatusConflict, Code: "deployment_in_progress", Message: locked.Error(),
+			Details: []FieldError{{Field: "configuration", Message: "cannot change while a deployment is waiting for approval or running"}},
+			Context: map[string]string{"deploymentId": locked.DeploymentID}}
 	case errors.Is(err, models.ErrNotFound):
 		return &Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "not found"}
 	case errors.Is(err, models.ErrUnavailable):

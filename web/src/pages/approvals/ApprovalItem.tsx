@@ -1,6 +1,16 @@
 import { Link } from 'wouter'
-import { Badge, Card, CardContent, CardHeader, CardTitle, ErrorState, Skeleton } from '@/components/ui'
-import { roleLabels, typeLabels, useApproval, type Approval, type ApprovalDetail, type ApprovalStatus } from './api'
+import { Alert, AlertDescription, AlertTitle, Badge, Card, CardContent, CardHeader, CardTitle, ErrorState, Skeleton } from '@/components/ui'
+import {
+  roleLabels,
+  typeLabels,
+  useApproval,
+  type Approval,
+  type ApprovalDetail,
+  type ApprovalStatus,
+  type ConfigChange,
+  type SubjectDeployment,
+  type SubjectTemplate,
+} from './api'
 import { DecideDialog } from './DecideDialog'
 import { formatDateTime, formatRelative } from './format'
 import { TemporalDialog } from './TemporalDialog'
@@ -54,6 +64,152 @@ function Configuration({ config }: { config: Record<string, unknown> }) {
   )
 }
 
+/** A content digest, shortened, with the full value in its title and for screen readers. */
+function Digest({ value: digest, testId }: { value: string; testId: string }) {
+  const hex = digest.startsWith('sha256:') ? digest.slice(7) : digest
+  return (
+    <code data-testid={testId} data-digest={digest} title={digest} className="font-mono text-xs break-all">
+      <span aria-hidden="true">sha256:{hex.slice(0, 12)}…</span>
+      <span className="sr-only">{digest}</span>
+    </code>
+  )
+}
+
+const changeLabels: Record<ConfigChange['change'], string> = { added: 'added', removed: 'removed', changed: 'changed' }
+const changeVariant: Record<ConfigChange['change'], 'success' | 'destructive' | 'warning'> = {
+  added: 'success',
+  removed: 'destructive',
+  changed: 'warning',
+}
+
+/** The changes from the live release's configuration to the one under review. */
+function Changes({ deployment: d }: { deployment: SubjectDeployment }) {
+  if (d.changes === null) {
+    return (
+      <p className="text-sm text-muted-foreground" data-testid="approval-diff" data-state="unknown">
+        {d.snapshot === null
+          ? 'This deployment predates recorded configurations: the changes cannot be shown.'
+          : 'The live release predates recorded configurations: compare with it by hand.'}
+      </p>
+    )
+  }
+  const base = d.live ? `the live release (deployment #${d.live.seq})` : 'nothing (nothing is live yet: a first release)'
+  return (
+    <div className="grid gap-2" data-testid="approval-diff" data-state={d.changes.length === 0 ? 'same' : 'changed'}>
+      <p className="text-sm text-muted-foreground">Changes from {base}</p>
+      {d.changes.length === 0 ? (
+        <p className="text-sm">The configuration is the same as the live release’s.</p>
+      ) : (
+        <ul className="grid gap-1 text-sm">
+          {d.changes.map((c) => (
+            <li key={c.path} data-testid="approval-change" data-change={c.change} className="flex flex-wrap items-baseline gap-2">
+              <Badge variant={changeVariant[c.change]}>{changeLabels[c.change]}</Badge>
+              <span className="font-mono text-muted-foreground">{c.path}</span>
+              {c.change !== 'added' && (
+                <del className="break-all text-muted-foreground" aria-label={`was ${value(c.from)}`}>
+                  {value(c.from)}
+                </del>
+              )}
+              {c.change === 'changed' && <span aria-hidden="true">→</span>}
+              {c.change !== 'removed' && (
+                <ins className="break-all no-underline font-medium" aria-label={`now ${value(c.to)}`}>
+                  {value(c.to)}
+                </ins>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  )
+}
+
+/** A deployment's snapshot: the configuration it builds, its digests, and the changes from what is live. */
+function DeploymentReview({ deployment: d, config, template }: { deployment: SubjectDeployment; config: Record<string, unknown>; template?: SubjectTemplate }) {
+  return (
+    <div className="grid gap-2" data-testid="approval-snapshot">
+      <details className="rounded-md border p-3" open>
+        <summary className="cursor-pointer text-sm font-medium">Configuration under review</summary>
+        <div className="mt-2 grid gap-2">
+          <Configuration config={config} />
+          {d.snapshot ? (
+            <p className="text-xs text-muted-foreground">
+              Recorded when the deployment was requested; exactly this is built. Digest{' '}
+              <Digest value={d.snapshot.configurationDigest} testId="approval-digest" />
+              {template?.digest && (
+                <>
+                  {' '}
+                  · template v{d.snapshot.templateVersion} <Digest value={template.digest} testId="approval-template-digest" />
+                </>
+              )}
+            </p>
+          ) : (
+            <p className="text-xs text-muted-foreground">
+              This deployment predates recorded configurations: it builds the project’s configuration as it is.
+            </p>
+          )}
+        </div>
+      </details>
+      <details className="rounded-md border p-3" open>
+        <summary className="cursor-pointer text-sm font-medium">Changes from the live release</summary>
+        <div className="mt-2">
+          <Changes deployment={d} />
+        </div>
+      </details>
+    </div>
+  )
+}
+
+/** A template publication: its digest, scaffold files (with their content) and schema, as reviewed. */
+function TemplateReview({ template: t }: { template: SubjectTemplate }) {
+  const changed = Boolean(t.requestedDigest && t.digest && t.requestedDigest !== t.digest)
+  return (
+    <>
+      {t.digest && (
+        <p className="text-xs text-muted-foreground">
+          Content digest <Digest value={t.digest} testId="approval-template-digest" />: approving publishes exactly this content.
+        </p>
+      )}
+      {changed && (
+        <Alert variant="destructive" data-testid="approval-digest-mismatch">
+          <AlertTitle>Changed since it was submitted</AlertTitle>
+          <AlertDescription>
+            The template no longer has the content its request was made for, so it will not be published. Ask for a new
+            submission.
+          </AlertDescription>
+        </Alert>
+      )}
+      {t.scaffold && t.scaffold.length > 0 && (
+        <details className="rounded-md border p-3" open>
+          <summary className="cursor-pointer text-sm font-medium">Scaffold files ({t.scaffold.length})</summary>
+          <ul className="mt-2 grid gap-2">
+            {t.scaffold.map((f) => (
+              <li key={f.path} data-testid="approval-scaffold-file" data-path={f.path}>
+                <details>
+                  <summary className="cursor-pointer font-mono text-xs">
+                    {f.path} <span className="text-muted-foreground">({f.bytes} bytes)</span>
+                  </summary>
+                  {f.content !== undefined && (
+                    <pre className="mt-1 max-h-80 overflow-auto rounded bg-muted/60 p-2 font-mono text-xs whitespace-pre-wrap break-all">
+                      {f.content}
+                    </pre>
+                  )}
+                </details>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      {t.configSchema !== undefined && (
+        <details className="rounded-md border p-3">
+          <summary className="cursor-pointer text-sm font-medium">Configuration schema</summary>
+          <pre className="mt-2 max-h-64 overflow-auto font-mono text-xs">{JSON.stringify(t.configSchema, null, 2)}</pre>
+        </details>
+      )}
+    </>
+  )
+}
+
 /** Who asked, and what is under review, from GET /api/approvals/:id. */
 function Context({ approval, detail }: { approval: Approval; detail: ApprovalDetail }) {
   const p = detail.subject?.project
@@ -92,12 +248,16 @@ function Context({ approval, detail }: { approval: Approval; detail: ApprovalDet
               </span>
             )}
           </p>
-          <details className="rounded-md border p-3" open>
-            <summary className="cursor-pointer text-sm font-medium">Configuration under review</summary>
-            <div className="mt-2">
-              <Configuration config={p.configuration} />
-            </div>
-          </details>
+          {detail.subject?.deployment ? (
+            <DeploymentReview deployment={detail.subject.deployment} config={p.configuration} template={t} />
+          ) : (
+            <details className="rounded-md border p-3" open>
+              <summary className="cursor-pointer text-sm font-medium">Configuration under review</summary>
+              <div className="mt-2">
+                <Configuration config={p.configuration} />
+              </div>
+            </details>
+          )}
         </div>
       )}
       {approval.type === 'template_publication' && t && (
@@ -106,24 +266,7 @@ function Context({ approval, detail }: { approval: Approval; detail: ApprovalDet
             <span className="text-muted-foreground">Template </span>
             <strong>{t.name}</strong> <span className="text-muted-foreground">({t.slug}, version {t.version}, {t.status})</span>
           </p>
-          {t.scaffold && t.scaffold.length > 0 && (
-            <details className="rounded-md border p-3">
-              <summary className="cursor-pointer text-sm font-medium">Scaffold files ({t.scaffold.length})</summary>
-              <ul className="mt-2 grid gap-0.5 font-mono text-xs">
-                {t.scaffold.map((f) => (
-                  <li key={f.path}>
-                    {f.path} <span className="text-muted-foreground">({f.bytes} bytes)</span>
-                  </li>
-                ))}
-              </ul>
-            </details>
-          )}
-          {t.configSchema !== undefined && (
-            <details className="rounded-md border p-3">
-              <summary className="cursor-pointer text-sm font-medium">Configuration schema</summary>
-              <pre className="mt-2 max-h-64 overflow-auto font-mono text-xs">{JSON.stringify(t.configSchema, null, 2)}</pre>
-            </details>
-          )}
+          <TemplateReview template={t} />
         </div>
       )}
       {!detail.subject && approval.type !== 'user_role_change' && (
@@ -207,7 +350,7 @@ export function ApprovalItem({ approval: a, decidable = false }: ApprovalItemPro
           )}
           {decidable && a.status === 'pending' && (
             <div className="flex flex-wrap items-center gap-2 border-t pt-4">
-              <DecideDialog approvalId={a.id} subject={name} approve />
+              <DecideDialog approvalId={a.id} subject={name} approve digest={detail.data?.subjectDigest || undefined} />
               <DecideDialog approvalId={a.id} subject={name} approve={false} />
               <div className="ml-auto">
                 <TemporalDialog approvalId={a.id} workflowId={a.workflowId} />

@@ -168,6 +168,117 @@ describe('ApprovalsPage', () => {
     expect(await within(dialog).findByText('Copied')).toBeInTheDocument()
   })
 
+  it('shows the snapshot under review, its digest and the changes from the live release, and approves that digest', async () => {
+    const digest = 'sha256:' + 'ab'.repeat(32)
+    const bound: ApprovalDetail = {
+      ...detail,
+      subjectDigest: digest,
+      subject: {
+        project: { id: 'p1', name: 'Riverside', configuration: { appName: 'Riverside Intake v2', beds: 12 } },
+        template: { ...detail.subject!.template!, digest: 'sha256:' + 'cd'.repeat(32) },
+        deployment: {
+          id: 'd1', seq: 2, kind: 'deploy', status: 'pending_approval',
+          snapshot: {
+            projectName: 'Riverside', configuration: { appName: 'Riverside Intake v2', beds: 12 }, configurationDigest: digest,
+            templateId: 't1', templateVersion: 3, templateDigest: 'sha256:' + 'cd'.repeat(32),
+          },
+          live: { deploymentId: 'd0', seq: 1, configuration: { appName: 'Riverside Intake', beds: 12, wifi: true }, configurationDigest: 'sha256:' + 'ef'.repeat(32) },
+          changes: [
+            { path: 'appName', change: 'changed', from: 'Riverside Intake', to: 'Riverside Intake v2' },
+            { path: 'wifi', change: 'removed', from: true },
+          ],
+        },
+      },
+    }
+    const fetch = stubApprovals(() => [pending], {
+      'GET /api/approvals/a1': jsonResponse(200, { data: bound }),
+      'POST /api/approvals/a1/approve': jsonResponse(200, { data: { ...pending, status: 'approved' } }),
+    })
+    renderWithApp(<ApprovalsPage />, '/approvals')
+    const item = await screen.findByTestId('approval-item')
+    const snapshot = await within(item).findByTestId('approval-snapshot')
+    expect(within(snapshot).getByTestId('approval-configuration')).toHaveTextContent('Riverside Intake v2')
+    expect(within(snapshot).getByTestId('approval-digest')).toHaveAttribute('data-digest', digest)
+    expect(within(snapshot).getByTestId('approval-template-digest')).toHaveAttribute('title', 'sha256:' + 'cd'.repeat(32))
+    const diff = within(snapshot).getByTestId('approval-diff')
+    expect(diff).toHaveTextContent('deployment #1')
+    const changes = within(diff).getAllByTestId('approval-change')
+    expect(changes.map((c) => c.getAttribute('data-change'))).toEqual(['changed', 'removed'])
+    expect(within(changes[0]).getByLabelText('was Riverside Intake')).toBeInTheDocument()
+    expect(within(changes[0]).getByLabelText('now Riverside Intake v2')).toBeInTheDocument()
+    expect(changes[1]).toHaveTextContent('wifi')
+    await userEvent.click(within(item).getByRole('button', { name: 'Approve' }))
+    const dialog = await screen.findByRole('dialog')
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Approve' }))
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument())
+    const call = fetch.mock.calls.find(([u]) => String(u) === '/api/approvals/a1/approve')
+    expect(JSON.parse(String(call?.[1]?.body))).toEqual({ digest })
+  })
+
+  it('says a first release adds everything, and tells the approver when the content changed meanwhile', async () => {
+    const first: ApprovalDetail = {
+      ...detail,
+      subjectDigest: 'sha256:' + '12'.repeat(32),
+      subject: {
+        ...detail.subject,
+        deployment: {
+          id: 'd1', seq: 1, kind: 'deploy', status: 'pending_approval',
+          snapshot: {
+            projectName: 'Riverside', configuration: { appName: 'Riverside Intake' }, configurationDigest: 'sha256:' + '12'.repeat(32),
+            templateId: 't1', templateVersion: 3, templateDigest: 'sha256:' + '34'.repeat(32),
+          },
+          live: null,
+          changes: [{ path: 'appName', change: 'added', to: 'Riverside Intake' }],
+        },
+      },
+    }
+    stubApprovals(() => [pending], {
+      'GET /api/approvals/a1': jsonResponse(200, { data: first }),
+      'POST /api/approvals/a1/approve': jsonResponse(409, {
+        error: { code: 'subject_changed', message: 'changed', details: [{ field: 'digest', message: 'is not the digest of what is under review' }] },
+      }),
+    })
+    renderWithApp(<ApprovalsPage />, '/approvals')
+    const item = await screen.findByTestId('approval-item')
+    const diff = await within(item).findByTestId('approval-diff')
+    expect(diff).toHaveTextContent(/first release/i)
+    expect(within(diff).getByTestId('approval-change')).toHaveAttribute('data-change', 'added')
+    await userEvent.click(within(item).getByRole('button', { name: 'Approve' }))
+    const dialog = await screen.findByRole('dialog')
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Approve' }))
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(/changed since you opened it/i)
+  })
+
+  it('shows a template publication’s scaffold content, schema and digest, and a change since its submission', async () => {
+    const publication: Approval = { ...pending, id: 'a3', type: 'template_publication', subjectId: 't9', payload: { templateId: 't9' } }
+    const reviewed: ApprovalDetail = {
+      ...publication,
+      requester: { id: 'u3', email: 'tina@example.com', name: 'Tina Tech', role: 'technical_user' },
+      subjectDigest: 'sha256:' + '99'.repeat(32),
+      subject: {
+        template: {
+          id: 't9', slug: 'room-board', name: 'Room board', version: 1, status: 'pending',
+          digest: 'sha256:' + '99'.repeat(32), requestedDigest: 'sha256:' + '88'.repeat(32),
+          configSchema: { type: 'object' },
+          scaffold: [{ path: 'index.html', bytes: 30, content: '<h1>{{.Config.appName}}</h1>' }],
+        },
+      },
+    }
+    stubFetch({
+      'GET /api/approvals': (_init, url) =>
+        list(new URL(url, 'http://x').searchParams.get('mine') === 'decidable' ? [publication] : []),
+      'GET /api/approvals/a3': jsonResponse(200, { data: reviewed }),
+    })
+    renderWithApp(<ApprovalsPage />, '/approvals')
+    const item = await screen.findByTestId('approval-item')
+    const file = await within(item).findByTestId('approval-scaffold-file')
+    expect(file).toHaveAttribute('data-path', 'index.html')
+    expect(file).toHaveTextContent('<h1>{{.Config.appName}}</h1>')
+    expect(within(item).getByTestId('approval-template-digest')).toHaveAttribute('data-digest', 'sha256:' + '99'.repeat(32))
+    expect(within(item).getByTestId('approval-digest-mismatch')).toHaveTextContent(/will not be published/i)
+    expect(within(item).getByText('Configuration schema')).toBeInTheDocument()
+  })
+
   it('refreshes live when my user stream has an event', async () => {
     vi.stubGlobal('WebSocket', FakeSocket)
     let rows: Approval[] = []

@@ -20,13 +20,15 @@ export interface DecideDialogProps {
   /** What is decided ("the deployment of Riverside"), for the title. */
   subject: string
   approve: boolean
+  /** The digest of what is under review (subjectDigest), sent with an approval. */
+  digest?: string
 }
 
 /**
  * Approve with an optional comment, or reject with a required reason. The
  * trigger is named "Approve" / "Reject"; so is the dialog's submit button.
  */
-export function DecideDialog({ approvalId, subject, approve }: DecideDialogProps) {
+export function DecideDialog({ approvalId, subject, approve, digest }: DecideDialogProps) {
   const [open, setOpen] = useState(false)
   const [text, setText] = useState('')
   const [error, setError] = useState<string>()
@@ -43,14 +45,16 @@ export function DecideDialog({ approvalId, subject, approve }: DecideDialogProps
     }
     setError(undefined)
     try {
-      await decide.mutateAsync({ approve, text })
+      await decide.mutateAsync({ approve, text, digest })
       toast.success(approve ? 'Approved' : 'Rejected', { description: subject })
       setOpen(false)
       setText('')
     } catch (err) {
-      const apiErr = err as { fieldError?: (f: string) => string | undefined }
+      const apiErr = err as { code?: string; fieldError?: (f: string) => string | undefined }
       const inline = apiErr.fieldError?.(approve ? 'comment' : 'reason')
       if (inline) setError(inline)
+      else if (apiErr.code === 'subject_changed')
+        setError('What is under review changed since you opened it. Close this dialog; the request shows the new content.')
       else toast.error(err)
     }
   }

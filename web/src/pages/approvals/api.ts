@@ -46,8 +46,49 @@ export interface SubjectTemplate {
   name: string
   version: number
   status: string
+  /** Deployment: the digest of the template content it was requested with; publication: of the content shown. */
+  digest?: string
+  /** Publication: the digest pinned when it was submitted ('' or absent for older requests). */
+  requestedDigest?: string
   configSchema?: unknown
-  scaffold?: { path: string; bytes: number }[]
+  scaffold?: { path: string; bytes: number; content?: string }[]
+}
+
+/** One difference between the live release's configuration and the one under review (models.ConfigChange). */
+export interface ConfigChange {
+  path: string
+  change: 'added' | 'removed' | 'changed'
+  from?: unknown
+  to?: unknown
+}
+
+/** What a deployment was requested with and builds (api/approval_subject.go deploymentSnapshot). */
+export interface DeploymentSnapshot {
+  projectName: string
+  configuration: Record<string, unknown>
+  configurationDigest: string
+  templateId: string | null
+  templateVersion: number
+  templateDigest: string
+}
+
+/** The deployment under review: its snapshot, the release it replaces and the changes from it. */
+export interface SubjectDeployment {
+  id: string
+  seq: number
+  kind: string
+  status: string
+  /** null for a deployment from before snapshots were recorded. */
+  snapshot: DeploymentSnapshot | null
+  /** null when nothing is live (a first release). */
+  live: {
+    deploymentId: string
+    seq: number
+    configuration: Record<string, unknown> | null
+    configurationDigest: string
+  } | null
+  /** null when either side's configuration was not recorded. */
+  changes: ConfigChange[] | null
 }
 
 /** GET /api/approvals/:id: the approval with who asked and what is under review. */
@@ -55,8 +96,22 @@ export interface ApprovalDetail extends Approval {
   subject: {
     project?: { id: string; name: string; configuration: Record<string, unknown> }
     template?: SubjectTemplate
+    deployment?: SubjectDeployment
   } | null
   requester: { id: string; email: string; name: string; role: string } | null
+  /** The digest of what is under review; approving sends it back so the approval counts only for it. */
+  subjectDigest?: string
+}
+
+/**
+ * The body of an approval: the optional comment, and the digest of what the
+ * approver read (the API refuses with 409 subject_changed if it changed since).
+ */
+function approveBody(text: string, digest?: string): { comment?: string; digest?: string } | undefined {
+  const body: { comment?: string; digest?: string } = {}
+  if (text.trim()) body.comment = text.trim()
+  if (digest) body.digest = digest
+  return Object.keys(body).length > 0 ? body : undefined
 }
 
 /** POST /api/approvals/:id/decision-token. */
@@ -103,14 +158,18 @@ export function useApproval(id: string) {
 /** POST /api/approvals/:id/approve|reject; refreshes every approvals query (and the badge). */
 export function useDecide(id: string) {
   const qc = useQueryClient()
-  return useMutation<Approval, ApiError, { approve: boolean; text: string }>({
-    mutationFn: ({ approve, text }) =>
+  return useMutation<Approval, ApiError, { approve: boolean; text: string; digest?: string }>({
+    mutationFn: ({ approve, text, digest }) =>
       approve
-        ? api.post<Approval>(`/api/approvals/${id}/approve`, text.trim() ? { comment: text.trim() } : undefined)
+        ? api.post<Approval>(`/api/approvals/${id}/approve`, approveBody(text, digest))
         : api.post<Approval>(`/api/approvals/${id}/reject`, { reason: text.trim() }),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['approvals'] })
       void qc.invalidateQueries({ queryKey: queryKeys.pendingApprovals })
+    },
+    onError: (err) => {
+      // What is under review changed: show the new content.
+      if (err.code === 'subject_changed') void qc.invalidateQueries({ queryKey: approvalKeys.detail(id) })
     },
   })
 }
