@@ -131,7 +131,8 @@ func TestValidateAccepts(t *testing.T) {
 		), build.DefaultLimits()},
 		{"exactly 200 files", many(198), build.DefaultLimits()},
 		{"200-character path", tree(file(strings.Repeat("é", 197)+".js", "x")), build.DefaultLimits()},
-		{"relative and root-relative links", withPage("<p>", `<a href="/about.html"><img src="img/a.png"><form action="submit">`), build.DefaultLimits()},
+		{"relative and root-relative links", append(withPage("<p>", `<a href="/about.html"><img src="img/a.png"><form action="submit">`),
+			file("about.html", page)), build.DefaultLimits()},
 		{"word javascript in text", withPage("<p>hi", "<p>javascript: is blocked; onclick= too"), build.DefaultLimits()},
 		{"remote script when allowed", withPage(`src="app.js"`, `src="https://cdn.example.com/x.js"`), allowRemote},
 		{"zero limits mean unlimited", many(300), build.Limits{}},
@@ -232,4 +233,72 @@ func TestBundleRefusesInvalidTrees(t *testing.T) {
 		t.Error("Bundle returned files for an invalid tree")
 	}
 	wantFileError(t, err, "run.sh", "not allowed")
+}
+
+// An app may reference only its own files: whatever wrote the file (a
+// template's scaffold, the AI provider), a URL that reaches for another app
+// fails the build and names the file and the URL.
+func TestValidateRefusesReferencesOutsideTheApp(t *testing.T) {
+	inPage := func(markup string) []build.File { return withPage("<p>", markup) }
+	nested := func(path, content string) []build.File { return tree(file(path, content)) }
+	tests := []struct {
+		name, path, reason string
+		files              []build.File
+	}{
+		{"script of another app", "index.html", `<script src="../other-slug/x.js"> leaves the app's folder`, withPage(`src="app.js"`, `src="../other-slug/x.js"`)},
+		{"dot dot after a folder", "index.html", "leaves the app's folder", withPage(`src="app.js"`, `src="js/../../other/x.js"`)},
+		{"encoded dots", "index.html", "leaves the app's folder", withPage(`src="app.js"`, `src="%2e%2e/other/x.js"`)},
+		{"encoded slash", "index.html", "leaves the app's folder", withPage(`src="app.js"`, `src="..%2fother%2fx.js"`)},
+		{"backslashes", "index.html", "leaves the app's folder", withPage(`src="app.js"`, `src="..\other\x.js"`)},
+		{"whitespace and tabs", "index.html", "leaves the app's folder", withPage(`src="app.js"`, "src=\" .\t./other/x.js\"")},
+		{"absolute path to another app", "index.html", "absolute path that names no file of this app", withPage(`src="app.js"`, `src="/other-slug/x.js"`)},
+		{"absolute path to a preview", "index.html", "absolute path", inPage(`<iframe src="/_d/0190a4c2-7d3e-7b1a-9c4d-2f6e8a1b3c5d/">`)},
+		{"absolute path climbing", "index.html", "leaves the app's folder", inPage(`<img src="/../other/a.png">`)},
+		{"protocol-relative link", "index.html", "protocol-relative", inPage(`<a href="//other.apps.example.com/">`)},
+		{"protocol-relative image", "index.html", "protocol-relative", inPage(`<img src="//evil.example.com/a.png">`)},
+		{"link to another app", "index.html", "<a href", inPage(`<a href="../other-slug/">`)},
+		{"style sheet", "index.html", "<link href", inPage(`<link rel="stylesheet" href="../other/s.css">`)},
+		{"form", "index.html", "<form action", inPage(`<form action="../other/submit">`)},
+		{"srcset", "index.html", "<img srcset> URL \"../o/b.png\"", inPage(`<img src="a.png" srcset="a.png 1x, ../o/b.png 2x">`)},
+		{"object data", "index.html", "<object data", inPage(`<object data="../o/x.svg">`)},
+		{"svg use", "index.html", "<use xlink:href", inPage(`<svg><use xlink:href="../o/i.svg#x"></use></svg>`)},
+		{"meta refresh", "index.html", "<meta http-equiv=refresh>", inPage(`<meta http-equiv="refresh" content="0; url=../other/">`)},
+		{"style attribute", "index.html", "<div style> URL", inPage(`<div style="background:url('../o/a.png')">`)},
+		{"style element", "index.html", "<style> URL", inPage(`<style>body{background:url(../o/a.png)}</style>`)},
+		{"nested page", "a/b.html", "leaves the app's folder", nested("a/b.html", strings.Replace(page, `src="app.js"`, `src="../../x.js"`, 1))},
+		{"css url", "s/site.css", `style sheet URL "../../o/a.png"`, nested("s/site.css", "body{background:url( \"../../o/a.png\" )}")},
+		{"css import", "site.css", "style sheet URL", nested("site.css", `@import "../o/s.css";`)},
+		{"css protocol-relative", "site.css", "protocol-relative", nested("site.css", `p{background:url(//evil.example.com/a.png)}`)},
+		{"js import", "app2.js", `script module "../other/x.js"`, nested("app2.js", `import { steal } from "../other/x.js";`)},
+		{"js dynamic import", "app2.js", "script module", nested("app2.js", `const m = await import('../other/x.js');`)},
+		{"js side-effect import", "app2.js", "script module", nested("app2.js", "import `/other/x.js`;")},
+		{"js worker", "app2.js", "script module", nested("app2.js", `new Worker("../other/w.js")`)},
+		{"svg image", "i.svg", "<image href", nested("i.svg", `<svg><image href="../o/a.png"/></svg>`)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			wantFileError(t, build.Validate(tc.files, build.DefaultLimits()), tc.path, tc.reason)
+		})
+	}
+}
+
+func TestValidateAcceptsReferencesInsideTheApp(t *testing.T) {
+	files := []build.File{
+		file("index.html", `<!doctype html><html><head><title>T</title><link rel="stylesheet" href="css/site.css"><script src="./app.js"></script>
+<meta http-equiv="refresh" content="600; url=./">
+</head><body><a href="/">home</a> <a href="/docs/">docs</a> <a href="/docs">docs</a> <a href="docs/?q=1#top">docs</a> <a href="#main">skip</a>
+<a href="?page=2">next</a> <a href="https://example.com/">out</a> <a href="mailto:a@example.com">mail</a> <img src="img/a.png" srcset="img/a.png 1x, /img/a.png 2x">
+<img src="data:image/png;base64,AAAA"> <a href="/img/a.png">logo</a> <div style="background:url(img/a.png)"></div> <a href="img/../docs/">d</a></body></html>`),
+		file("docs/index.html", strings.Replace(page, `src="app.js"`, `src="../app.js"`, 1)),
+		file("css/site.css", `@import "base.css"; body{background:url("../img/a.png")} p{background:url(data:image/png;base64,AA)} a{background:url(/img/a.png)}`),
+		file("css/base.css", "p{}"),
+		file("app.js", `import { x } from "./lib/x.js"; import("./lib/y.js"); const s = "import from ../../nowhere"; console.log(x)`),
+		file("lib/x.js", `export * from "../app.js"; export const x = 1`),
+		file("lib/y.js", `export default 1`),
+		file("img/a.png", "\x89PNG"),
+		file("i.svg", `<svg><use href="#shape"/><image href="img/a.png"/></svg>`),
+	}
+	if err := build.Validate(files, build.DefaultLimits()); err != nil {
+		t.Fatalf("Validate = %v, want nil", err)
+	}
 }

@@ -23,10 +23,14 @@ var hasScheme = regexp.MustCompile(`^[a-z][a-z0-9+.-]*:`)
 
 // contentProblems checks a file's content by type; the file's size and
 // encoding were checked before.
-func contentProblems(f File, lim Limits) []string {
+func contentProblems(f File, lim Limits, refs refChecker) []string {
 	switch strings.ToLower(path.Ext(f.Path)) {
 	case ".html":
-		return htmlProblems(f.Content, lim)
+		return htmlProblems(f, lim, refs)
+	case ".css":
+		return refs.cssRefs(f.Path, string(f.Content), "style sheet")
+	case ".js":
+		return refs.jsRefs(f.Path, f.Content)
 	case ".json", ".map":
 		// Bundle drops a BOM, so a BOM alone must not fail the build.
 		if !json.Valid(bytes.TrimPrefix(f.Content, utf8BOM)) {
@@ -36,15 +40,34 @@ func contentProblems(f File, lim Limits) []string {
 		if bytes.Contains(bytes.ToLower(f.Content), []byte("<script")) {
 			return []string{"SVG images must not contain scripts"}
 		}
+		return svgProblems(f, refs)
 	}
 	return nil
 }
 
+// svgProblems checks the references of an SVG image's elements and styles.
+func svgProblems(f File, refs refChecker) []string {
+	var problems []string
+	z := html.NewTokenizer(bytes.NewReader(f.Content))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return problems
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			problems = append(problems, refs.tagRefs(f.Path, tok)...)
+			if tok.Data == "style" {
+				problems = append(problems, refs.styleElementRefs(f.Path, z)...)
+			}
+		}
+	}
+}
+
 // htmlProblems tokenizes the page and reports what is not an HTML document,
 // what could load foreign code, and what the apps host's CSP would break.
-func htmlProblems(content []byte, lim Limits) []string {
+func htmlProblems(f File, lim Limits, refs refChecker) []string {
 	var problems []string
-	z := html.NewTokenizer(bytes.NewReader(content))
+	z := html.NewTokenizer(bytes.NewReader(f.Content))
 	hasHTML, hasTitle := false, false
 	for {
 		switch z.Next() {
@@ -70,6 +93,10 @@ func htmlProblems(content []byte, lim Limits) []string {
 				hasTitle = true
 			}
 			problems = append(problems, tagProblems(tok, lim)...)
+			problems = append(problems, refs.tagRefs(f.Path, tok)...)
+			if tok.Data == "style" {
+				problems = append(problems, refs.styleElementRefs(f.Path, z)...)
+			}
 		}
 	}
 }

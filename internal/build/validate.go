@@ -59,7 +59,10 @@ var textExt = map[string]bool{".html": true, ".css": true, ".js": true, ".json":
 
 func isText(p string) bool { return textExt[strings.ToLower(path.Ext(p))] }
 
-// Validate checks paths, types, sizes and content; nil means buildable.
+// Validate checks paths, types, sizes and content, and that every file
+// references only files of this app (refs.go); nil means buildable. Scaffolds
+// (template submissions) and generated code (the deployment's build step,
+// whatever the AI provider wrote) go through the same checks.
 func Validate(files []File, lim Limits) error {
 	var errs []FileError
 	add := func(p, format string, args ...any) { errs = append(errs, FileError{p, fmt.Sprintf(format, args...)}) }
@@ -70,6 +73,7 @@ func Validate(files []File, lim Limits) error {
 		add("(tree)", "%d files exceed the limit of %d", len(files), lim.MaxFiles)
 	}
 	seen := map[string]bool{}
+	refs := newRefChecker(files)
 	var total int64
 	hasIndex := false
 	for _, f := range files {
@@ -94,7 +98,7 @@ func Validate(files []File, lim Limits) error {
 			add(f.Path, "is not valid UTF-8 text")
 			continue
 		}
-		for _, reason := range contentProblems(f, lim) {
+		for _, reason := range contentProblems(f, lim, refs) {
 			add(f.Path, "%s", reason)
 		}
 	}
