@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -85,6 +86,9 @@ func Run(ctx context.Context, c client.Client, o Options, regs map[string][]Regi
 			MaxConcurrentActivityExecutionSize:     o.Concurrency,
 			MaxConcurrentWorkflowTaskExecutionSize: workflowTaskSlots(o.Concurrency),
 			WorkerStopTimeout:                      o.StopTimeout,
+			// The pipeline's errors are what users read: stable messages
+			// with a code, the detail in the logs (activities/public_errors.go).
+			Interceptors: []interceptor.WorkerInterceptor{&activities.PublicErrors{}},
 		})
 		for _, reg := range queueRegs {
 			reg(w)
