@@ -247,7 +247,8 @@ func (a *Deployment) build(ctx context.Context, in BuildInput) (BuildOutput, err
 // PublishInput names the deployment to make live.
 type PublishInput struct{ DeploymentID string }
 
-// PublishOutput is where the release is served.
+// PublishOutput is where the release is served: the project's own origin
+// (appshost.Origins), and the deployment's.
 type PublishOutput struct {
 	URL                  string
 	PreviewURL           string
@@ -264,8 +265,11 @@ func (a *Deployment) Publish(ctx context.Context, in PublishInput) (PublishOutpu
 	faultPoint(ctx, in.DeploymentID)
 	stop := heartbeatEvery(ctx, 2*time.Second, "publishing")
 	defer stop()
-	base := strings.TrimRight(a.AppsBaseURL, "/")
-	pub, err := a.Store.PublishRelease(ctx, in.DeploymentID, func(slug string) string { return base + "/" + slug + "/" })
+	origins, err := appshost.ParseOrigins(a.AppsBaseURL)
+	if err != nil {
+		return PublishOutput{}, fmt.Errorf("publish: %w", err)
+	}
+	pub, err := a.Store.PublishRelease(ctx, in.DeploymentID, origins.LiveURL)
 	var finished *models.FinishedDeploymentError
 	if errors.As(err, &finished) {
 		return PublishOutput{}, temporal.NewNonRetryableApplicationError("publish: "+finished.Error(), ErrTypeDeploymentFinished, err)
@@ -274,7 +278,7 @@ func (a *Deployment) Publish(ctx context.Context, in PublishInput) (PublishOutpu
 		return PublishOutput{}, storeError("publish", err)
 	}
 	faultPointAt(ctx, faultLive, in.DeploymentID)
-	out := PublishOutput{URL: pub.URL, PreviewURL: base + "/_d/" + in.DeploymentID + "/", Slug: pub.Slug}
+	out := PublishOutput{URL: pub.URL, PreviewURL: origins.DeploymentURL(in.DeploymentID), Slug: pub.Slug}
 	if pub.PreviousDeploymentID != nil {
 		out.PreviousDeploymentID = *pub.PreviousDeploymentID
 	}
@@ -292,7 +296,11 @@ type VerifyInput struct {
 // must come from this deployment's artifact (the host names the artifact
 // it served) and its content digest must match the artifact's manifest.
 // The other files are served from the same content-addressed artifact, so
-// one request proves the release moved and is served intact.
+// one request proves the release moved and is served intact. It fetches the
+// app's own origin (<slug>.<apps domain>); with APPS_INTERNAL_URL it asks that
+// address instead, naming the app's origin in the Host header. Its errors
+// say what went wrong with a code, never the address or the transport error,
+// which it logs.
 func (a *Deployment) Verify(ctx context.Context, in VerifyInput) error {
 	faultPoint(ctx, in.DeploymentID)
 	slug := in.Slug
@@ -313,37 +321,72 @@ func (a *Deployment) Verify(ctx context.Context, in VerifyInput) error {
 	}
 	i := slices.IndexFunc(m.Files, func(e artifacts.Entry) bool { return e.Path == "index.html" })
 	if i < 0 {
-		return temporal.NewNonRetryableApplicationError("verify: the artifact has no index.html", ErrTypeVerifyFailed, nil)
+		return temporal.NewNonRetryableApplicationError("verify: the built app has no index.html (code verify_no_index)", ErrTypeVerifyFailed, nil)
 	}
-	url := strings.TrimRight(a.AppsFetch, "/") + "/" + slug + "/"
-	if err := a.verifyPage(ctx, url, in.ArtifactDigest, m.Files[i].Digest); err != nil {
-		return temporal.NewApplicationErrorWithCause("verify "+url+": "+err.Error(), ErrTypeVerifyFailed, err)
+	url, host, err := a.verifyTarget(slug)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	if err := a.verifyPage(ctx, url, host, in.ArtifactDigest, m.Files[i].Digest); err != nil {
+		activity.GetLogger(ctx).Warn("verify failed", "url", url, "host", host, "code", err.code, "error", err.detail)
+		return temporal.NewApplicationErrorWithCause("verify: "+err.public, ErrTypeVerifyFailed, err.detail)
 	}
 	return nil
 }
 
-func (a *Deployment) verifyPage(ctx context.Context, url, artifact, digest string) error {
+// verifyTarget is the URL Verify fetches and the Host it names: the app's
+// own origin, or APPS_INTERNAL_URL with the app's host.
+func (a *Deployment) verifyTarget(slug string) (url, host string, err error) {
+	origins, err := appshost.ParseOrigins(a.AppsBaseURL)
+	if err != nil {
+		return "", "", err
+	}
+	fetch := strings.TrimRight(a.AppsFetch, "/")
+	if fetch == "" || fetch == strings.TrimRight(a.AppsBaseURL, "/") {
+		return origins.LiveURL(slug), "", nil
+	}
+	return fetch + "/", origins.LiveHost(slug), nil
+}
+
+// verifyError is a failed verification: what users read (with its code)
+// and the detail that only the logs get.
+type verifyError struct {
+	code, public string
+	detail       error
+}
+
+func verifyFailed(code, public string, detail error) *verifyError {
+	return &verifyError{code: code, public: public + " (code " + code + ")", detail: detail}
+}
+
+func (a *Deployment) verifyPage(ctx context.Context, url, host, artifact, digest string) *verifyError {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return err
+		return verifyFailed("verify_unreachable", "the app's address is not valid", err)
+	}
+	if host != "" {
+		req.Host = host
 	}
 	resp, err := a.HTTP.Do(req)
 	if err != nil {
-		return err
+		return verifyFailed("verify_unreachable", "the app did not answer at its address", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("answered %d", resp.StatusCode)
+		return verifyFailed("verify_status", fmt.Sprintf("the app's address answered HTTP %d instead of its page", resp.StatusCode),
+			fmt.Errorf("answered %d", resp.StatusCode))
 	}
 	if got := resp.Header.Get(appshost.ArtifactHeader); got != artifact {
-		return fmt.Errorf("serves artifact %q, want %s", got, artifact)
+		return verifyFailed("verify_wrong_release", "the app's address serves another release than this deployment's",
+			fmt.Errorf("serves artifact %q, want %s", got, artifact))
 	}
 	h := sha256.New()
 	if _, err := io.Copy(h, io.LimitReader(resp.Body, 64<<20)); err != nil {
-		return err
+		return verifyFailed("verify_unreachable", "the app's page could not be read in full", err)
 	}
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != digest {
-		return fmt.Errorf("content digest %s, want %s", got, digest)
+		return verifyFailed("verify_content_mismatch", "the app's page differs from the one built",
+			fmt.Errorf("content digest %s, want %s", got, digest))
 	}
 	return nil
 }

@@ -62,7 +62,7 @@ func TestMetricsRecordRouteAndStatus(t *testing.T) {
 	h := newHarness(t, config.SQLite, options{})
 	h.do("GET", "/api/templates", "", nil).expect(t, 200)
 	h.do("GET", "/api/projects/not-a-uuid", "", nil).expect(t, 401)
-	body := string(h.do("GET", "/metrics", "", nil).expect(t, 200).Body)
+	body := h.scrape()
 	for _, want := range []string{
 		`platform_http_request_duration_seconds_bucket{method="GET",route="/api/templates",status="200"`,
 		`platform_http_request_duration_seconds_count{method="GET",route="/api/projects/:id",status="401"}`,

@@ -59,8 +59,11 @@ func (s *Server) toDeployment(d models.Deployment) deploymentResponse {
 		ArtifactDigest: d.ArtifactDigest, URL: d.URL, ApprovalID: d.ApprovalID, Error: d.Error, Steps: steps,
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, FinishedAt: d.FinishedAt,
 	}
-	if d.ArtifactDigest != "" {
-		r.PreviewURL = strings.TrimRight(s.appsBaseURL, "/") + "/_d/" + d.ID + "/"
+	// The apps host serves a deployment's artifact only once it went live
+	// (internal/appshost): the artifacts of failed, cancelled or running
+	// deployments are never public.
+	if apps, ok := s.appsOrigins(); ok && d.ArtifactDigest != "" && (d.Status == models.DeployDeployed || d.Status == models.DeployRolledBack) {
+		r.PreviewURL = apps.DeploymentURL(d.ID)
 	}
 	return r
 }

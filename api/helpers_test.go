@@ -37,6 +37,7 @@ type harness struct {
 	app       *fiber.App
 	store     *models.Store
 	workflows *fakeWorkflows
+	registry  *prometheus.Registry // what METRICS_ADDR serves (api.MetricsHandler)
 }
 
 // fakeWorkflows records what the API asked Temporal to do.
@@ -85,6 +86,9 @@ type options struct {
 	sessionCheckEvery time.Duration
 	// oidc signs users in with an OpenID Connect provider (nil: off).
 	oidc api.OIDCProvider
+	// corsOrigins is CORS_ALLOWED_ORIGINS; https is PUBLIC_URL on https (HSTS, Secure cookies).
+	corsOrigins []string
+	https       bool
 	// approvals starts approval workflows (nil: none configured).
 	approvals api.Approvals
 }
@@ -108,16 +112,18 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 	t.Cleanup(cancel)
 	hub := events.NewHub(ctx, store, 0, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	store.SetNotifier(hub)
+	reg := prometheus.NewRegistry()
 	app := api.New(api.Options{
 		Workflows: wf, Onboarding: o.onboarding, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx, AI: o.provider, ChatPerMinute: o.chatLimit,
 		TaskQueues: o.taskQueues, WorkerCheckEvery: o.workerCheckEvery,
 		RefreshReuseGrace: o.refreshGrace, SessionCheckEvery: o.sessionCheckEvery, OIDC: o.oidc, Approvals: o.approvals,
+		CORSAllowedOrigins: o.corsOrigins, SecureCookies: o.https,
 		Limits: api.StreamLimits{ConnectionsPerUser: 3, SubscriptionsPerConn: 2, AllowedOrigins: []string{"https://app.example.com"}},
 		Store:  store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Registry: prometheus.NewRegistry(), DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",
+		Registry: reg, DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",
 		Checks: map[string]api.Checker{"database": fakeCheck{}, "temporal": fakeCheck{temporalErr}},
 	})
-	return &harness{t: t, app: app, store: store, workflows: wf}
+	return &harness{t: t, app: app, store: store, workflows: wf, registry: reg}
 }
 
 type response struct {

@@ -1,10 +1,20 @@
 package api
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
+
+// MetricsHandler serves reg in the Prometheus format. It is not a route of
+// the API: cmd/platform serves it on its own listener (METRICS_ADDR,
+// 127.0.0.1 by default), so request rates, routes, error counts and runtime
+// figures are not public.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
 
 // httpMetrics records request durations by method, route and status.
 type httpMetrics struct {

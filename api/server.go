@@ -11,10 +11,8 @@ import (
 	"github.com/go-playground/validator/v10"
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/forgeai/platform/internal/ai"
 	"github.com/forgeai/platform/internal/auth"
@@ -75,6 +73,10 @@ type Options struct {
 	RefreshReuseGrace time.Duration
 	// OIDC signs users in with an OpenID Connect provider; nil disables it.
 	OIDC OIDCProvider
+	// CORSAllowedOrigins may call the API from a browser on another origin,
+	// with a Bearer token (CORS_ALLOWED_ORIGINS); none: same-origin only.
+	// SecureCookies (PUBLIC_URL is https) also turns on HSTS.
+	CORSAllowedOrigins []string
 }
 
 // Server holds the handlers' dependencies.
@@ -177,6 +179,7 @@ func New(o Options) *fiber.App {
 	app.Use(requestIDs())
 	app.Use(s.accessLog())
 	app.Use(recover.New())
+	useSecurityMiddleware(app, o.SecureCookies, o.CORSAllowedOrigins) // api/security_headers.go
 
 	s.routes(app, o)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
@@ -190,7 +193,8 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	const get, post, put, patch, del = fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete
 	s.handle(app, get, "/healthz", Public, s.healthz)
 	s.handle(app, get, "/readyz", Public, s.readyz)
-	s.handle(app, get, "/metrics", Public, adaptor.HTTPHandler(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})))
+	// /metrics is not on this listener: cmd/platform serves MetricsHandler
+	// on METRICS_ADDR, which the public does not reach.
 
 	r := app.Group("/api")
 	if s.devMode {

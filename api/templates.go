@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/forgeai/platform/catalog"
-	"github.com/forgeai/platform/internal/appshost"
 	"github.com/forgeai/platform/models"
 )
 
@@ -134,7 +133,9 @@ func (s *Server) getTemplate(c *fiber.Ctx) error {
 		return err
 	}
 	r := toTemplate(t, true)
-	r.PreviewURL = strings.TrimRight(s.appsBaseURL, "/") + appshost.TemplatePreviewPath(t.Slug)
+	if apps, ok := s.appsOrigins(); ok {
+		r.PreviewURL = apps.TemplateURL(t.Slug) // an origin of its own (internal/appshost)
+	}
 	return ok(c, fiber.StatusOK, r)
 }
 

@@ -6,7 +6,8 @@ import (
 	"github.com/forgeai/platform/internal/config"
 )
 
-// The detail names the template's preview on the apps host; the list does not.
+// The detail names the template's preview on the apps host, on an origin of
+// its own (t--<slug>.<apps domain>); the list does not.
 func TestTemplateDetailHasPreviewURL(t *testing.T) {
 	h := newHarness(t, config.SQLite, options{devMode: true})
 	var detail struct {
@@ -14,7 +15,7 @@ func TestTemplateDetailHasPreviewURL(t *testing.T) {
 		PreviewURL string `json:"previewUrl"`
 	}
 	h.do("GET", "/api/templates/patient-intake", "", nil).expect(t, 200).data(t, &detail)
-	if detail.PreviewURL != "http://apps.test/_t/patient-intake/" {
+	if detail.PreviewURL != "http://t--patient-intake.apps.test/" {
 		t.Fatalf("previewUrl %q", detail.PreviewURL)
 	}
 	var list []map[string]any

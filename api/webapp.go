@@ -7,13 +7,13 @@ import (
 	"encoding/base64"
 	"io/fs"
 	"mime"
-	"net/url"
 	"path"
 	"regexp"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/forgeai/platform/internal/appshost"
 	"github.com/forgeai/platform/web"
 )
 
@@ -43,12 +43,15 @@ func (s *Server) webApp() fiber.Handler {
 	return newWebApp(web.Dist(), s.appsBaseURL)
 }
 
-// newWebApp serves dist (index.html, assets/…) with appsBaseURL as the only
-// origin the pages may frame (the template preview).
+// newWebApp serves dist (index.html, assets/…) with the origins under
+// appsBaseURL as the only ones the pages may frame (the template preview).
 func newWebApp(dist fs.FS, appsBaseURL string) fiber.Handler {
 	files := loadWebFiles(dist)
 	index, built := files["index.html"]
-	frameSrc := originOf(appsBaseURL)
+	frameSrc := "" // template previews: each on its own origin under the apps host
+	if apps, err := appshost.ParseOrigins(appsBaseURL); err == nil {
+		frameSrc = apps.FrameSource()
+	}
 	return func(c *fiber.Ctx) error {
 		p := c.Path()
 		if reservedPath(p) {
@@ -146,15 +149,6 @@ func sendWebFile(c *fiber.Ctx, f webFile) error {
 		}
 	}
 	return c.Send(f.body)
-}
-
-// originOf returns scheme://host[:port] of a URL, or "" when it has none.
-func originOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return ""
-	}
-	return u.Scheme + "://" + u.Host
 }
 
 // hostPattern is what a Host header may be to be named in the CSP.

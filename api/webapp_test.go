@@ -25,7 +25,7 @@ var testAsset = strings.Repeat("console.log('forge');\n", 200)
 func webTestApp(dist fstest.MapFS) *fiber.App {
 	app := fiber.New(fiber.Config{ErrorHandler: errorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)))})
 	app.Get("/api/known", func(c *fiber.Ctx) error { return ok(c, 200, "known") })
-	app.Get("/*", newWebApp(dist, "http://apps.test:8081/some/path"))
+	app.Get("/*", newWebApp(dist, "http://apps.test:8081"))
 	return app
 }
 
@@ -126,7 +126,7 @@ func TestWebAppFallsBackToIndexWithNonceAndCSP(t *testing.T) {
 		for _, want := range []string{
 			"default-src 'self'", "script-src 'self';", "style-src 'self' 'nonce-" + m[1] + "'",
 			"img-src 'self' data:", "connect-src 'self' ws://platform.test:8080 wss://platform.test:8080",
-			"frame-src http://apps.test:8081;", "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'",
+			"frame-src http://*.apps.test:8081;", "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'",
 		} {
 			if !strings.Contains(csp+";", want) {
 				t.Errorf("%s: CSP %q lacks %q", p, csp, want)

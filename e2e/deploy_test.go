@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/forgeai/platform/internal/appshost"
 	"github.com/forgeai/platform/internal/devstack"
 	"github.com/forgeai/platform/internal/testdb"
 )
@@ -44,12 +45,14 @@ func newStackWith(t *testing.T, extra ...string) *stack {
 	}
 	t.Cleanup(func() { _ = srv.Stop() })
 	appsPort := freePort(t)
-	s := &stack{t: t, temporal: srv, apps: fmt.Sprintf("http://127.0.0.1:%d", appsPort)}
+	// Each app is served on its own origin under the apps host's domain:
+	// http://<slug>.localhost:<port>/ (appsClient resolves *.localhost).
+	s := &stack{t: t, temporal: srv, apps: fmt.Sprintf("http://localhost:%d", appsPort)}
 	s.env = []string{
 		"DATABASE_URL=" + testdb.PostgresURL(t), "TEMPORAL_ADDRESS=" + srv.Address(), "DEV_MODE=true", "PLATFORM_ENV=development",
 		"JWT_SECRET=e2e-secret-0123456789-0123456789-0123456789", "HTTP_ADDR=127.0.0.1:0",
 		fmt.Sprintf("APPS_ADDR=127.0.0.1:%d", appsPort), "APPS_BASE_URL=" + s.apps,
-		"ARTIFACTS_DIR=" + t.TempDir(), "LOG_LEVEL=info",
+		"METRICS_ADDR=127.0.0.1:0", "ARTIFACTS_DIR=" + t.TempDir(), "LOG_LEVEL=info",
 	}
 	s.env = append(s.env, extra...)
 	if out, err := runPlatform(s.env, "migrate"); err != nil {
@@ -127,9 +130,18 @@ func (c *apiClient) waitStatus(id string, timeout time.Duration, statuses ...str
 	return d
 }
 
+// appURL is the address of a project's live app on the stack's apps host.
+func (s *stack) appURL(slug string) string {
+	return strings.Replace(s.apps, "://", "://"+slug+".", 1) + "/"
+}
+
+// appsClient reaches the apps' origins (<slug>.localhost) on the loopback
+// address, as browsers do.
+var appsClient = &http.Client{Transport: appshost.ResolveLocalhost(http.DefaultTransport.(*http.Transport).Clone())}
+
 func fetch(t *testing.T, url string) (int, http.Header, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := appsClient.Get(url)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
@@ -146,7 +158,7 @@ func TestDeployRollbackAndCancelEndToEnd(t *testing.T) {
 
 	first := admin.deploy(projectID)
 	first = admin.waitStatus(first.ID, 60*time.Second, "deployed", "failed")
-	if first.Status != "deployed" || first.URL != s.apps+"/riverside-intake/" {
+	if first.Status != "deployed" || first.URL != s.appURL("riverside-intake") || first.PreviewURL != s.appURL("d--"+first.ID) {
 		t.Fatalf("first deployment: %+v", first)
 	}
 	for _, st := range first.Steps {
@@ -167,6 +179,19 @@ func TestDeployRollbackAndCancelEndToEnd(t *testing.T) {
 	admin.call("GET", "/api/projects/"+projectID, nil, 200, &project)
 	if project.Status != "deployed" || project.DeploymentURL != first.URL {
 		t.Fatalf("project after deploy: %+v", project)
+	}
+	// The path-based address of earlier versions only redirects to the
+	// app's origin; the apps host's own origin serves no app.
+	if code, hdr, _ := fetchNoRedirect(t, s.apps+"/riverside-intake/"); code != 308 || hdr.Get("Location") != first.URL {
+		t.Fatalf("path-based address: %d %v", code, hdr)
+	}
+	// The API's port serves no metrics; METRICS_ADDR does.
+	if code, _, body := fetch(t, s.base+"/metrics"); code != 404 || strings.Contains(body, "go_goroutines") {
+		t.Fatalf("GET /metrics on the API port: %d", code)
+	}
+	metrics := s.api.waitLog(regexp.MustCompile(`"msg":"metrics listening","addr":"([0-9.:]+)"`), 5*time.Second)
+	if code, _, body := fetch(t, "http://"+metrics+"/metrics"); code != 200 || !strings.Contains(body, "platform_http_request_duration_seconds") {
+		t.Fatalf("METRICS_ADDR %s: %d", metrics, code)
 	}
 
 	// A second version goes live; the first stays reachable by its preview URL.
@@ -200,14 +225,14 @@ func TestDeployRollbackAndCancelEndToEnd(t *testing.T) {
 
 	// Cancel: with no worker on the deploy queue, generation waits; cancel it.
 	w.stop(syscall.SIGTERM, 30*time.Second)
-	s.worker("platform")
+	platformOnly := s.worker("platform")
 	admin.call("PATCH", "/api/projects/"+projectID, map[string]any{"configuration": map[string]any{"appName": "Never Published"}}, 200, nil)
 	pending := admin.deploy(projectID)
 	admin.waitStatus(pending.ID, 30*time.Second, "generating")
 	admin.call("POST", "/api/deployments/"+pending.ID+"/cancel", nil, 202, nil)
 	cancelled := admin.waitStatus(pending.ID, 30*time.Second, "cancelled")
 	recordHistory(t, s.temporal.Address(), "deployment-"+pending.ID, "deployment_cancelled")
-	if cancelled.URL != "" {
+	if cancelled.URL != "" || cancelled.PreviewURL != "" {
 		t.Fatalf("cancelled deployment has a URL: %+v", cancelled)
 	}
 	if _, _, body := fetch(t, first.URL); !strings.Contains(body, "Zebra Clinic 42") {
@@ -217,4 +242,45 @@ func TestDeployRollbackAndCancelEndToEnd(t *testing.T) {
 	if project.Status != "deployed" {
 		t.Fatalf("project after cancel: %+v", project)
 	}
+
+	// A worker whose verify fetch cannot reach the apps host (a wrong
+	// APPS_INTERNAL_URL): the deployment fails with a stable message and
+	// code, never the internal address or the transport error, and the
+	// previous release stays live.
+	platformOnly.stop(syscall.SIGTERM, 30*time.Second)
+	broken := start(t, append(append([]string{}, s.env...), "APPS_INTERNAL_URL=http://127.0.0.1:1"), "worker", "-queues", "platform,deploy")
+	broken.waitLog(regexp.MustCompile(`"msg":"worker polling"`), 30*time.Second)
+	admin.call("PATCH", "/api/projects/"+projectID, map[string]any{"configuration": map[string]any{"appName": "Unverified 9"}}, 200, nil)
+	unverified := admin.waitStatus(admin.deploy(projectID).ID, 90*time.Second, "failed", "deployed")
+	if unverified.Status != "failed" || !strings.Contains(unverified.Error, "(code verify_unreachable)") {
+		t.Fatalf("deployment with an unreachable apps host: %+v", unverified)
+	}
+	for _, internal := range []string{"127.0.0.1", ":1", "dial", "connection refused", "http://"} {
+		if strings.Contains(unverified.Error, internal) {
+			t.Fatalf("the deployment's error shows %q: %q", internal, unverified.Error)
+		}
+	}
+	if _, _, body := fetch(t, first.URL); !strings.Contains(body, "Zebra Clinic 42") {
+		t.Fatalf("live page after a failed verification:\n%s", body)
+	}
+	if unverified.PreviewURL != "" {
+		t.Fatalf("a failed deployment offers its artifact: %+v", unverified)
+	}
+	if code, _, _ := fetch(t, s.appURL("d--"+unverified.ID)); code != 404 {
+		t.Fatalf("a failed deployment's artifact answers %d", code)
+	}
+}
+
+// fetchNoRedirect is fetch without following redirects.
+func fetchNoRedirect(t *testing.T, url string) (int, http.Header, string) {
+	t.Helper()
+	c := *appsClient
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(body)
 }

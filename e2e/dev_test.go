@@ -23,7 +23,7 @@ import (
 func devEnv(t *testing.T, temporalPort, uiPort int) []string {
 	t.Helper()
 	return []string{
-		"DATABASE_URL=", "TEMPORAL_ADDRESS=", "HTTP_ADDR=127.0.0.1:0", "APPS_ADDR=127.0.0.1:0",
+		"DATABASE_URL=", "TEMPORAL_ADDRESS=", "HTTP_ADDR=127.0.0.1:0", "APPS_ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0",
 		fmt.Sprintf("TEMPORAL_DEV_PORT=%d", temporalPort), fmt.Sprintf("TEMPORAL_UI_PORT=%d", uiPort),
 		"TEMPORAL_CLI_PATH=" + temporalBin, "JWT_SECRET=", "LOG_LEVEL=info", "WORKER_QUEUES=",
 	}
@@ -81,8 +81,9 @@ func TestDevZeroSetupServesAndSurvivesRestart(t *testing.T) {
 	}
 	tc.Close()
 
-	// The apps host is its own origin with a strict policy.
-	resp, err = http.Get(apps + "/no-such-app/")
+	// The apps host is its own origin with a strict policy; each app has
+	// its own origin under it (<slug>.localhost).
+	resp, err = appsClient.Get(strings.Replace(apps, "://", "://no-such-app.", 1) + "/")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func newFaultStack(t *testing.T) *faultStack {
 		}
 	})
 	apiPort, appsPort := freePort(t), freePort(t)
-	s.base, s.apps = fmt.Sprintf("http://127.0.0.1:%d", apiPort), fmt.Sprintf("http://127.0.0.1:%d", appsPort)
+	s.base, s.apps = fmt.Sprintf("http://127.0.0.1:%d", apiPort), fmt.Sprintf("http://localhost:%d", appsPort)
 	s.appName = "faults-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 10)
 	dbURL := testdb.PostgresURL(t)
 	sep := "?"
@@ -95,7 +95,7 @@ func newFaultStack(t *testing.T) *faultStack {
 		"DATABASE_URL=" + dbURL, "TEMPORAL_ADDRESS=" + s.tempOpts.HostPort, "DEV_MODE=true", "PLATFORM_ENV=development",
 		"JWT_SECRET=e2e-secret-0123456789-0123456789-0123456789",
 		fmt.Sprintf("HTTP_ADDR=127.0.0.1:%d", apiPort), fmt.Sprintf("APPS_ADDR=127.0.0.1:%d", appsPort),
-		"APPS_BASE_URL=" + s.apps, "ARTIFACTS_DIR=" + t.TempDir(), "LOG_LEVEL=info", "FAULTS_DIR=" + s.dir,
+		"APPS_BASE_URL=" + s.apps, "METRICS_ADDR=127.0.0.1:0", "ARTIFACTS_DIR=" + t.TempDir(), "LOG_LEVEL=info", "FAULTS_DIR=" + s.dir,
 		// The reconciler repairs what a killed API left behind within seconds.
 		"RECONCILE_INTERVAL=1s", "RECONCILE_AFTER=2s",
 	}

@@ -36,6 +36,7 @@ func TestProductionProcesses(t *testing.T) {
 	env := []string{
 		"DATABASE_URL=" + dbURL, "TEMPORAL_ADDRESS=" + srv.Address(), "DEV_MODE=false",
 		"JWT_SECRET=e2e-secret-0123456789-0123456789-0123456789", "HTTP_ADDR=127.0.0.1:0", "APPS_ADDR=127.0.0.1:0",
+		"METRICS_ADDR=127.0.0.1:0",
 	}
 
 	for i := 0; i < 2; i++ { // twice: migrations are idempotent

@@ -45,7 +45,8 @@ func startDeployStack(ctx context.Context, temporalCLI, dbURL string) (*deploySt
 	}
 	s := &deployStack{temporal: srv, env: []string{
 		"TEMPORAL_ADDRESS=" + srv.Address(), "ARTIFACTS_DIR=" + arts,
-		"APPS_ADDR=127.0.0.1:" + ports[0], "APPS_BASE_URL=http://127.0.0.1:" + ports[0],
+		"APPS_ADDR=127.0.0.1:" + ports[0], "APPS_BASE_URL=http://localhost:" + ports[0], // apps at <slug>.localhost
+		"METRICS_ADDR=127.0.0.1:0",
 	}}
 	return s, nil
 }

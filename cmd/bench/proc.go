@@ -59,6 +59,7 @@ func startAPI(platform, dbURL string, extra ...string) (*apiProc, error) {
 		"JWT_TTL=24h", // one token serves the whole run
 		"HTTP_ADDR="+p.addr,
 		"APPS_ADDR=127.0.0.1:"+ports[1],
+		"METRICS_ADDR=127.0.0.1:0", // not a fixed port
 		"LOG_LEVEL=warn",
 		"TEMPORAL_ADDRESS=127.0.0.1:1",
 		// The bench measures throughput from one address and a few users:

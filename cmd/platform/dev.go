@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/forgeai/platform/internal/appshost"
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/internal/devstack"
 	"github.com/forgeai/platform/worker"
@@ -121,8 +123,15 @@ func printDevBanner(w io.Writer, cfg config.Config, ln listeners, temporalUI str
 	_, appsPort, _ := net.SplitHostPort(ln.apps.Addr().String())
 	fmt.Fprintf(w, "\nplatform dev is running\n")
 	fmt.Fprintf(w, "  Web app:      http://localhost:%s/  (sign in with any email)\n", apiPort)
-	fmt.Fprintf(w, "  API:          http://localhost:%s/api  (health: /healthz, readiness: /readyz, metrics: /metrics)\n", apiPort)
-	fmt.Fprintf(w, "  Apps host:    http://localhost:%s/  (published apps: %s/<project-slug>/)\n", appsPort, cfg.AppsBaseURL)
+	fmt.Fprintf(w, "  API:          http://localhost:%s/api  (health: /healthz, readiness: /readyz)\n", apiPort)
+	if ln.metrics != nil {
+		fmt.Fprintf(w, "  Metrics:      http://%s/metrics  (this host only)\n", ln.metrics.Addr().String())
+	}
+	appsHost := "<project-slug>.localhost:" + appsPort
+	if o, err := appshost.ParseOrigins(cfg.AppsBaseURL); err == nil {
+		appsHost = strings.TrimSuffix(strings.TrimPrefix(o.LiveURL("<project-slug>"), "http://"), "/")
+	}
+	fmt.Fprintf(w, "  Apps host:    http://localhost:%s/  (each published app on its own origin: http://%s/)\n", appsPort, appsHost)
 	if temporalUI != "" {
 		fmt.Fprintf(w, "  Temporal UI:  %s\n", temporalUI)
 	} else {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/forgeai/platform/activities"
 	"github.com/forgeai/platform/internal/ai"
+	"github.com/forgeai/platform/internal/appshost"
 	"github.com/forgeai/platform/internal/artifacts"
 	"github.com/forgeai/platform/internal/build"
 	"github.com/forgeai/platform/internal/config"
@@ -35,7 +36,9 @@ func deploymentActivities(cfg config.Config, store *models.Store, arts artifacts
 	return &activities.Deployment{
 		Store: store, Artifacts: arts, Provider: ai.New(aiConfig(cfg, 1), m), Limits: build.DefaultLimits(),
 		AppsBaseURL: cfg.AppsBaseURL, AppsFetch: fetch,
-		HTTP:  &http.Client{Timeout: 10 * time.Second},
+		// Apps are at <slug>.<apps domain>; on a development host that is
+		// *.localhost, which Go resolves only through ResolveLocalhost.
+		HTTP:  &http.Client{Timeout: 10 * time.Second, Transport: appshost.ResolveLocalhost(http.DefaultTransport.(*http.Transport).Clone())},
 		Usage: store, // each generation's AI tokens count toward its requester's daily budget
 	}
 }
@@ -47,8 +50,18 @@ func (r releaseResolver) LiveArtifact(ctx context.Context, slug string) (string,
 	return notFoundAsArtifact(r.store.LiveArtifact(ctx, slug))
 }
 
+// DeploymentArtifact serves only what went live: a deployment's artifact is
+// public once it was deployed (also after a later release replaced it or a
+// rollback undid it), never while it runs or after it failed or was cancelled.
 func (r releaseResolver) DeploymentArtifact(ctx context.Context, id string) (string, error) {
-	return notFoundAsArtifact(r.store.DeploymentArtifact(ctx, id))
+	d, err := r.store.DeploymentByID(ctx, id)
+	if err != nil {
+		return notFoundAsArtifact("", err)
+	}
+	if d.ArtifactDigest == "" || (d.Status != models.DeployDeployed && d.Status != models.DeployRolledBack) {
+		return "", fmt.Errorf("deployment %s is %s: %w", id, d.Status, artifacts.ErrNotFound)
+	}
+	return d.ArtifactDigest, nil
 }
 
 func notFoundAsArtifact(digest string, err error) (string, error) {

@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.temporal.io/sdk/client"
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/forgeai/platform/api"
 	"github.com/forgeai/platform/internal/ai"
@@ -26,12 +28,13 @@ import (
 	"github.com/forgeai/platform/workflows"
 )
 
-// listeners are the bound addresses of a running API process.
+// listeners are the bound addresses of a running API process; metrics is
+// nil when METRICS_ADDR is off.
 type listeners struct {
-	api, apps net.Listener
+	api, apps, metrics net.Listener
 }
 
-// listen binds both ports first, so a port in use fails fast with a clear error.
+// listen binds every port first, so a port in use fails fast with a clear error.
 func listen(cfg config.Config) (listeners, error) {
 	apiLn, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -42,7 +45,14 @@ func listen(cfg config.Config) (listeners, error) {
 		_ = apiLn.Close()
 		return listeners{}, fmt.Errorf("APPS_ADDR %s: %w", cfg.AppsAddr, err)
 	}
-	return listeners{api: apiLn, apps: appsLn}, nil
+	ln := listeners{api: apiLn, apps: appsLn}
+	if addr := cfg.Exposure.MetricsAddr; addr != config.MetricsOff {
+		if ln.metrics, err = net.Listen("tcp", addr); err != nil {
+			_, _ = apiLn.Close(), appsLn.Close()
+			return listeners{}, fmt.Errorf("METRICS_ADDR %s: %w (set another address, or off)", addr, err)
+		}
+	}
+	return ln, nil
 }
 
 // auditChainEvery is how often an API instance moves committed audit events
@@ -85,7 +95,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 		BodyLimit: cfg.BodyLimitBytes, Version: version,
 		Onboarding: wf, ReminderAfter: cfg.OnboardingReminderAfter,
 		Approvals: wf, ApprovalEscalateAfter: cfg.ApprovalEscalateAfter, ApprovalTimeout: cfg.ApprovalTimeout,
-		Workflows: wf, AppsBaseURL: cfg.AppsBaseURL, TaskQueues: wf,
+		Workflows: wf, AppsBaseURL: cfg.AppsBaseURL, TaskQueues: wf, CORSAllowedOrigins: cfg.Exposure.CORSAllowedOrigins,
 		Hub: hub, Context: streamCtx,
 		SessionTTL: cfg.SessionTTL, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
 		SessionCheckEvery: cfg.SessionCheckInterval, OIDC: sso,
@@ -97,7 +107,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 		},
 		Checks: map[string]api.Checker{"database": storeCheck{store}, "temporal": temporalCheck{tc}},
 	})
-	apps := &http.Server{Handler: appshost.New(arts, releaseResolver{store}, log).WithTemplatePreviews(templatePreviews{store}, previewFrameAncestors(cfg)), ReadHeaderTimeout: 10 * time.Second}
+	origins, err := appshost.ParseOrigins(cfg.AppsBaseURL)
+	if err != nil {
+		return fmt.Errorf("APPS_BASE_URL: %w", err)
+	}
+	warnSharedSite(cfg, origins, log)
+	apps := &http.Server{Handler: appshost.New(arts, releaseResolver{store}, origins, log).WithTemplatePreviews(templatePreviews{store}, previewFrameAncestors(cfg)), ReadHeaderTimeout: 10 * time.Second}
+	if ln.metrics != nil {
+		serveMetricsOn(ctx, ln.metrics, api.MetricsHandler(reg), log, "metrics listening")
+	}
 
 	errs := make(chan error, 2)
 	go func() { errs <- app.Listener(ln.api) }()
@@ -130,4 +148,23 @@ type temporalCheck struct{ c client.Client }
 func (c temporalCheck) Check(ctx context.Context) error {
 	_, err := c.c.CheckHealth(ctx, &client.CheckHealthRequest{})
 	return err
+}
+
+// warnSharedSite warns when the apps' domain and the API's host are one site
+// (the same registrable domain, e.g. apps.example.com and
+// platform.example.com): an app's script can then set cookies for the
+// shared parent domain, which the browser sends to the API too. Each app
+// keeps its own origin either way; a domain of their own (apps-example.net)
+// removes that last link. localhost is exempt (development).
+func warnSharedSite(cfg config.Config, apps appshost.Origins, log *slog.Logger) {
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil {
+		return
+	}
+	apiSite, err1 := publicsuffix.EffectiveTLDPlusOne(strings.ToLower(u.Hostname()))
+	appsSite, err2 := publicsuffix.EffectiveTLDPlusOne(apps.Domain())
+	if err1 == nil && err2 == nil && apiSite == appsSite {
+		log.Warn("APPS_BASE_URL shares its site with PUBLIC_URL: published apps can set cookies the API receives; serve apps from a domain of their own",
+			"site", apiSite, "apps_domain", apps.Domain())
+	}
 }

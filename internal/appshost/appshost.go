@@ -1,8 +1,12 @@
-// Package appshost serves published applications on their own origin, apart
-// from the API, with a restrictive Content-Security-Policy and no platform
-// cookies. A project's live release is at /<slug>/, every deployment's
-// artifact, immutable, at /_d/<deploymentID>/, and a template's preview (its
-// scaffold rendered with its defaults) at /_t/<templateSlug>/.
+// Package appshost serves published applications apart from the API, each on
+// an origin of its own (origins.go): a project's live release at
+// <slug>.<domain>, a deployed deployment's artifact, immutable, at
+// d--<deploymentID>.<domain>, and a template's preview (its scaffold rendered
+// with its defaults) at t--<templateSlug>.<domain>. Every response carries a
+// restrictive Content-Security-Policy; the platform's cookies are never read.
+// The apps host's own origin answers /healthz and redirects the path-based
+// addresses earlier versions handed out (/<slug>/, /_d/<id>/, /_t/<slug>/) to
+// the application's origin.
 package appshost
 
 import (
@@ -21,8 +25,10 @@ type Resolver interface {
 	// LiveArtifact returns the digest of the project's live release, or an
 	// error wrapping artifacts.ErrNotFound if the slug is unknown or has none.
 	LiveArtifact(ctx context.Context, projectSlug string) (digest string, err error)
-	// DeploymentArtifact returns the digest of the deployment's artifact, or an
-	// error wrapping artifacts.ErrNotFound if it is unknown or has none.
+	// DeploymentArtifact returns the digest of the deployment's artifact if
+	// the deployment went live (deployed, or rolled back from since), or an
+	// error wrapping artifacts.ErrNotFound: the artifacts of deployments
+	// that failed, were cancelled or are still running are never served.
 	DeploymentArtifact(ctx context.Context, deploymentID string) (digest string, err error)
 }
 
@@ -30,6 +36,7 @@ type Resolver interface {
 type Handler struct {
 	store     artifacts.Store
 	resolver  Resolver
+	origins   Origins
 	log       *slog.Logger
 	manifests *manifestCache
 	// Template previews (WithTemplatePreviews); nil source: /_t/ is 404.
@@ -40,12 +47,13 @@ type Handler struct {
 
 var _ http.Handler = (*Handler)(nil)
 
-// New returns the apps host handler; a nil log discards.
-func New(store artifacts.Store, resolver Resolver, log *slog.Logger) *Handler {
+// New returns the apps host handler for the applications under origins; a
+// nil log discards.
+func New(store artifacts.Store, resolver Resolver, origins Origins, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{store: store, resolver: resolver, log: log, manifests: newManifestCache(256)}
+	return &Handler{store: store, resolver: resolver, origins: origins, log: log, manifests: newManifestCache(256)}
 }
 
 // securityHeaders are set on every response of the apps origin.
@@ -68,12 +76,17 @@ var (
 // reservedSlugs name the host's own paths; the API should refuse them too.
 var reservedSlugs = map[string]bool{"healthz": true}
 
-// previewPrefix starts the path of a deployment's immutable preview.
-const previewPrefix = "_d"
+// The path prefixes of the path-based addresses of earlier versions, which
+// the apps host's own origin redirects: /_d/<deploymentID>/, /_t/<templateSlug>/.
+const (
+	previewPrefix  = "_d"
+	templatePrefix = "_t"
+)
 
-// ServeHTTP routes /healthz, /_d/<deploymentID>/<path>, /_t/<templateSlug>/<path>
-// (template previews) and /<slug>/<path>.
-// The request's cookies and credentials are never read.
+// ServeHTTP routes by Host (origins.go): an application's origin serves its
+// files; the apps host's own origin (or any Host that is not one of ours)
+// answers /healthz and redirects the path-based addresses of earlier
+// versions. The request's cookies and credentials are never read.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range securityHeaders {
 		w.Header().Set(k, v)
@@ -89,39 +102,53 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 		return
 	}
-	first, rest, hasSlash := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	if first == previewPrefix && hasSlash {
-		id, file, ok := strings.Cut(rest, "/")
-		switch {
-		case !uuidPattern.MatchString(id):
-			writeError(w, http.StatusNotFound, "not found")
-		case !ok:
-			redirectToDir(w, r, id)
-		default:
-			h.serveDeployment(w, r, id, file)
-		}
-		return
-	}
-	if first == templatePrefix && hasSlash {
-		slug, file, ok := strings.Cut(rest, "/")
-		switch {
-		case !slugPattern.MatchString(slug):
-			writeError(w, http.StatusNotFound, "not found")
-		case !ok:
-			redirectToDir(w, r, slug)
-		default:
-			h.serveTemplatePreview(w, r, slug, file)
-		}
-		return
-	}
-	switch {
-	case !slugPattern.MatchString(first) || reservedSlugs[first]:
-		writeError(w, http.StatusNotFound, "not found")
-	case !hasSlash:
-		redirectToDir(w, r, first)
+	kind, name := h.origins.site(r.Host)
+	switch kind {
+	case siteLive:
+		h.serveLive(w, r, name, r.URL.Path)
+	case siteDeployment:
+		h.serveDeployment(w, r, name, r.URL.Path)
+	case siteTemplate:
+		h.serveTemplatePreview(w, r, name, r.URL.Path)
+	case siteBase:
+		h.redirectPathAddress(w, r)
 	default:
-		h.serveLive(w, r, first, rest)
+		writeError(w, http.StatusNotFound, "no application is published at this address")
 	}
+}
+
+// redirectPathAddress answers 308 from a path-based address of an earlier
+// version (/<slug>/…, /_d/<id>/…, /_t/<slug>/…) to the same file on the
+// application's origin, so links handed out before keep working. The target
+// is built from the configured domain and a validated name, never from the
+// request's Host. Anything else on the apps host's origin is 404.
+func (h *Handler) redirectPathAddress(w http.ResponseWriter, r *http.Request) {
+	first, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	var origin string
+	switch {
+	case first == previewPrefix || first == templatePrefix:
+		name, file, _ := strings.Cut(rest, "/")
+		switch {
+		case first == previewPrefix && uuidPattern.MatchString(name):
+			origin = h.origins.DeploymentURL(name)
+		case first == templatePrefix && slugPattern.MatchString(name):
+			origin = h.origins.TemplateURL(name)
+		}
+		rest = file
+	case slugPattern.MatchString(first) && !reservedSlugs[first]:
+		origin = h.origins.LiveURL(first)
+	}
+	if origin == "" {
+		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
+	loc := origin + strings.TrimPrefix((&url.URL{Path: "/" + rest}).EscapedPath(), "/")
+	if r.URL.RawQuery != "" {
+		loc += "?" + r.URL.RawQuery
+	}
+	w.Header().Set("Location", loc)
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusPermanentRedirect)
 }
 
 // redirectToDir answers 308 to the directory named by the request's last

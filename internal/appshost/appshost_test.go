@@ -20,7 +20,18 @@ import (
 const (
 	previewID = "0190a4c2-7d3e-7b1a-9c4d-2f6e8a1b3c5d"
 	unknownID = "0190a4c2-7d3e-7b1a-9c4d-000000000000"
+	// appsBase is the apps host's base URL: project acme is at http://acme.apps.test/.
+	appsBase = "http://apps.test"
 )
+
+// on is the URL of path on the origin of label (a project slug, d--<id> or
+// t--<slug>); on("", path) is the apps host's own origin.
+func on(label, path string) string {
+	if label == "" {
+		return appsBase + path
+	}
+	return "http://" + label + ".apps.test" + path
+}
 
 // fakeResolver maps slugs and deployment ids to digests and counts lookups.
 type fakeResolver struct {
@@ -103,7 +114,7 @@ func newFixture(t *testing.T) *fixture {
 		deployments: map[string]string{previewID: preview},
 	}
 	logs := &bytes.Buffer{}
-	h := appshost.New(store, r, slog.New(slog.NewTextHandler(logs, nil)))
+	h := appshost.New(store, r, appshost.MustParseOrigins(appsBase), slog.New(slog.NewTextHandler(logs, nil)))
 	return &fixture{handler: h, resolver: r, logs: logs}
 }
 
@@ -136,34 +147,48 @@ func TestRoutes(t *testing.T) {
 		cacheControl         string
 		location             string
 	}{
-		{"live index", "GET", "/acme/", 200, "text/html; charset=utf-8", "<h1>acme live</h1>", "no-cache", ""},
-		{"live index with query", "GET", "/acme/?utm=x", 200, "text/html; charset=utf-8", "<h1>acme live</h1>", "no-cache", ""},
-		{"nested index", "GET", "/acme/about/", 200, "text/html; charset=utf-8", "<h1>about</h1>", "no-cache", ""},
-		{"nested file", "GET", "/acme/assets/app.js", 200, "text/javascript; charset=utf-8", "console.log('acme')", "no-cache", ""},
-		{"css", "GET", "/acme/assets/site.css", 200, "text/css; charset=utf-8", "body{", "no-cache", ""},
-		{"svg", "GET", "/acme/img/logo.svg", 200, "image/svg+xml", "<svg>", "no-cache", ""},
-		{"png", "GET", "/acme/img/photo.png", 200, "image/png", "", "no-cache", ""},
-		{"json", "GET", "/acme/data.json", 200, "application/json", `{"a":1}`, "no-cache", ""},
-		{"woff2", "GET", "/acme/font.woff2", 200, "font/woff2", "", "no-cache", ""},
-		{"unknown type is not sniffed", "GET", "/acme/notes.unknownext", 200, "application/octet-stream", "", "no-cache", ""},
-		{"head", "HEAD", "/acme/", 200, "text/html; charset=utf-8", "", "no-cache", ""},
-		{"slug redirect", "GET", "/acme", 308, "", "", "", "./acme/"},
-		{"slug redirect keeps query", "GET", "/acme?x=1", 308, "", "", "", "./acme/?x=1"},
-		{"directory redirect", "GET", "/acme/docs", 308, "", "", "", "./docs/"},
-		{"preview index", "GET", "/_d/" + previewID + "/", 200, "text/html; charset=utf-8", "<h1>preview</h1>", "public, max-age=31536000, immutable", ""},
-		{"preview file", "GET", "/_d/" + previewID + "/app.js", 200, "text/javascript; charset=utf-8", "preview()", "public, max-age=31536000, immutable", ""},
-		{"preview redirect", "GET", "/_d/" + previewID, 308, "", "", "", "./" + previewID + "/"},
-		{"healthz", "GET", "/healthz", 200, "text/plain; charset=utf-8", "ok", "", ""},
-		{"unknown slug", "GET", "/nobody/", 404, "text/plain; charset=utf-8", "no application", "no-store", ""},
-		{"unknown file", "GET", "/acme/missing.js", 404, "text/plain; charset=utf-8", "not found", "no-store", ""},
-		{"unknown deployment", "GET", "/_d/" + unknownID + "/", 404, "text/plain; charset=utf-8", "no application", "no-store", ""},
-		{"bad slug", "GET", "/Acme/", 404, "text/plain; charset=utf-8", "not found", "no-store", ""},
-		{"bad deployment id", "GET", "/_d/not-a-uuid/", 404, "text/plain; charset=utf-8", "not found", "no-store", ""},
-		{"root", "GET", "/", 404, "text/plain; charset=utf-8", "not found", "no-store", ""},
-		{"resolver failure", "GET", "/broken/", 502, "text/plain; charset=utf-8", "application temporarily unavailable", "no-store", ""},
-		{"missing artifact", "GET", "/dangling/", 500, "text/plain; charset=utf-8", "internal error", "no-store", ""},
-		{"post", "POST", "/acme/", 405, "text/plain; charset=utf-8", "method not allowed", "no-store", ""},
-		{"delete", "DELETE", "/healthz", 405, "text/plain; charset=utf-8", "method not allowed", "no-store", ""},
+		{"live index", "GET", on("acme", "/"), 200, "text/html; charset=utf-8", "<h1>acme live</h1>", "no-cache", ""},
+		{"live index without slash", "GET", on("acme", ""), 200, "text/html; charset=utf-8", "<h1>acme live</h1>", "no-cache", ""},
+		{"live index with query", "GET", on("acme", "/?utm=x"), 200, "text/html; charset=utf-8", "<h1>acme live</h1>", "no-cache", ""},
+		{"host with port", "GET", "http://acme.apps.test:8081/", 200, "text/html; charset=utf-8", "<h1>acme live</h1>", "no-cache", ""},
+		{"host in upper case", "GET", "http://ACME.Apps.Test/", 200, "text/html; charset=utf-8", "<h1>acme live</h1>", "no-cache", ""},
+		{"nested index", "GET", on("acme", "/about/"), 200, "text/html; charset=utf-8", "<h1>about</h1>", "no-cache", ""},
+		{"nested file", "GET", on("acme", "/assets/app.js"), 200, "text/javascript; charset=utf-8", "console.log('acme')", "no-cache", ""},
+		{"css", "GET", on("acme", "/assets/site.css"), 200, "text/css; charset=utf-8", "body{", "no-cache", ""},
+		{"svg", "GET", on("acme", "/img/logo.svg"), 200, "image/svg+xml", "<svg>", "no-cache", ""},
+		{"png", "GET", on("acme", "/img/photo.png"), 200, "image/png", "", "no-cache", ""},
+		{"json", "GET", on("acme", "/data.json"), 200, "application/json", `{"a":1}`, "no-cache", ""},
+		{"woff2", "GET", on("acme", "/font.woff2"), 200, "font/woff2", "", "no-cache", ""},
+		{"unknown type is not sniffed", "GET", on("acme", "/notes.unknownext"), 200, "application/octet-stream", "", "no-cache", ""},
+		{"head", "HEAD", on("acme", "/"), 200, "text/html; charset=utf-8", "", "no-cache", ""},
+		{"directory redirect", "GET", on("acme", "/docs"), 308, "", "", "", "./docs/"},
+		{"preview index", "GET", on("d--"+previewID, "/"), 200, "text/html; charset=utf-8", "<h1>preview</h1>", "public, max-age=31536000, immutable", ""},
+		{"preview file", "GET", on("d--"+previewID, "/app.js"), 200, "text/javascript; charset=utf-8", "preview()", "public, max-age=31536000, immutable", ""},
+		{"healthz", "GET", on("", "/healthz"), 200, "text/plain; charset=utf-8", "ok", "", ""},
+		{"healthz on any host", "GET", "http://127.0.0.1:8081/healthz", 200, "text/plain; charset=utf-8", "ok", "", ""},
+		{"unknown slug", "GET", on("nobody", "/"), 404, "text/plain; charset=utf-8", "no application", "no-store", ""},
+		{"unknown file", "GET", on("acme", "/missing.js"), 404, "text/plain; charset=utf-8", "not found", "no-store", ""},
+		{"unknown deployment", "GET", on("d--"+unknownID, "/"), 404, "text/plain; charset=utf-8", "no application", "no-store", ""},
+		{"bad label", "GET", on("acme_co", "/"), 404, "text/plain; charset=utf-8", "no application", "no-store", ""},
+		{"two labels", "GET", on("x.acme", "/"), 404, "text/plain; charset=utf-8", "no application", "no-store", ""},
+		{"bad deployment id", "GET", on("d--not-a-uuid", "/"), 404, "text/plain; charset=utf-8", "no application", "no-store", ""},
+		{"apps host root", "GET", on("", "/"), 404, "text/plain; charset=utf-8", "not found", "no-store", ""},
+		{"resolver failure", "GET", on("broken", "/"), 502, "text/plain; charset=utf-8", "application temporarily unavailable", "no-store", ""},
+		{"missing artifact", "GET", on("dangling", "/"), 500, "text/plain; charset=utf-8", "internal error", "no-store", ""},
+		{"post", "POST", on("acme", "/"), 405, "text/plain; charset=utf-8", "method not allowed", "no-store", ""},
+		{"delete", "DELETE", on("", "/healthz"), 405, "text/plain; charset=utf-8", "method not allowed", "no-store", ""},
+
+		// The path-based addresses of earlier versions redirect to the app's origin.
+		{"path address", "GET", on("", "/acme/"), 308, "", "", "no-cache", "http://acme.apps.test/"},
+		{"path address without slash", "GET", on("", "/acme"), 308, "", "", "no-cache", "http://acme.apps.test/"},
+		{"path address keeps file and query", "GET", on("", "/acme/assets/app.js?x=1"), 308, "", "", "no-cache", "http://acme.apps.test/assets/app.js?x=1"},
+		{"path address escapes", "GET", on("", "/acme/a%20b.js"), 308, "", "", "no-cache", "http://acme.apps.test/a%20b.js"},
+		{"path address of a preview", "GET", on("", "/_d/"+previewID+"/app.js"), 308, "", "", "no-cache", "http://d--" + previewID + ".apps.test/app.js"},
+		{"path address of a template", "GET", on("", "/_t/patient-intake/"), 308, "", "", "no-cache", "http://t--patient-intake.apps.test/"},
+		{"path address on another host", "GET", "http://127.0.0.1:8081/acme/", 308, "", "", "no-cache", "http://acme.apps.test/"},
+		{"path address, bad slug", "GET", on("", "/Acme/"), 404, "text/plain; charset=utf-8", "not found", "no-store", ""},
+		{"path address, bad id", "GET", on("", "/_d/not-a-uuid/"), 404, "text/plain; charset=utf-8", "not found", "no-store", ""},
+		{"path address, reserved", "GET", on("", "/healthz/"), 404, "text/plain; charset=utf-8", "not found", "no-store", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,13 +20,6 @@ import (
 	"github.com/forgeai/platform/internal/artifacts"
 )
 
-// templatePrefix starts the path of a template's preview: /_t/<slug>/<path>.
-const templatePrefix = "_t"
-
-// TemplatePreviewPath is the path of a template's preview on the apps host,
-// to join to the host's public origin.
-func TemplatePreviewPath(slug string) string { return "/" + templatePrefix + "/" + slug + "/" }
-
 // PreviewTemplate is what a template preview is rendered from.
 type PreviewTemplate struct {
 	Slug, Name string
@@ -44,7 +37,8 @@ type TemplateSource interface {
 	PreviewTemplate(ctx context.Context, slug string) (PreviewTemplate, error)
 }
 
-// WithTemplatePreviews serves /_t/<slug>/: the template's scaffold rendered
+// WithTemplatePreviews serves t--<slug>.<domain> (Origins.TemplateURL), an
+// origin of its own like every application's: the template's scaffold rendered
 // with its schema's defaults, exactly as the offline generator renders a
 // project (scaffolds escape what they insert with {{html}}), for the web
 // app's preview iframe. frameAncestors are the origins allowed to frame the

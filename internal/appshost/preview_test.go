@@ -60,7 +60,7 @@ func newPreviewFixture(t *testing.T) (*fixture, *fakeTemplates) {
 
 func TestTemplatePreviewRendersTheScaffoldWithItsDefaults(t *testing.T) {
 	f, src := newPreviewFixture(t)
-	res := f.do(t, "GET", "/_t/patient-intake/", nil)
+	res := f.do(t, "GET", on("t--patient-intake", "/"), nil)
 	html := body(t, res)
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("status %d, type %q", res.StatusCode, res.Header.Get("Content-Type"))
@@ -79,21 +79,21 @@ func TestTemplatePreviewRendersTheScaffoldWithItsDefaults(t *testing.T) {
 	}
 	for file, ctype := range map[string]string{"app.js": "text/javascript; charset=utf-8", "styles.css": "text/css; charset=utf-8",
 		"base.css": "text/css; charset=utf-8", "platform.json": "application/json; charset=utf-8"} {
-		r := f.do(t, "GET", "/_t/patient-intake/"+file, nil)
+		r := f.do(t, "GET", on("t--patient-intake", "/"+file), nil)
 		if r.StatusCode != 200 || r.Header.Get("Content-Type") != ctype {
 			t.Errorf("%s: status %d, type %q", file, r.StatusCode, r.Header.Get("Content-Type"))
 		}
 	}
 	// Cached by digest: revalidation with the ETag is a 304.
 	etag := res.Header.Get("ETag")
-	if r := f.do(t, "GET", "/_t/patient-intake/index.html", http.Header{"If-None-Match": {etag}}); r.StatusCode != 304 {
+	if r := f.do(t, "GET", on("t--patient-intake", "/index.html"), http.Header{"If-None-Match": {etag}}); r.StatusCode != 304 {
 		t.Fatalf("If-None-Match: %d", r.StatusCode)
 	}
 	if src.calls.Load() < 6 {
 		t.Fatalf("the template is looked up on every request (it may change): %d", src.calls.Load())
 	}
 	// The ordinary apps origin keeps refusing to be framed.
-	if r := f.do(t, "GET", "/acme/", nil); r.Header.Get("X-Frame-Options") != "DENY" ||
+	if r := f.do(t, "GET", on("acme", "/"), nil); r.Header.Get("X-Frame-Options") != "DENY" ||
 		!strings.Contains(r.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 		t.Fatalf("live app headers changed: %v", r.Header)
 	}
@@ -101,7 +101,7 @@ func TestTemplatePreviewRendersTheScaffoldWithItsDefaults(t *testing.T) {
 
 func TestTemplatePreviewEscapesDefaults(t *testing.T) {
 	f, _ := newPreviewFixture(t)
-	html := body(t, f.do(t, "GET", "/_t/evil/", nil))
+	html := body(t, f.do(t, "GET", on("t--evil", "/"), nil))
 	if strings.Contains(html, "<script>") || !strings.Contains(html, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Fatalf("default not escaped: %s", html)
 	}
@@ -110,26 +110,28 @@ func TestTemplatePreviewEscapesDefaults(t *testing.T) {
 func TestTemplatePreviewErrors(t *testing.T) {
 	f, _ := newPreviewFixture(t)
 	for target, want := range map[string]int{
-		"/_t/no-such-template/":       404,
-		"/_t/patient-intake/missing":  404,
-		"/_t/patient-intake/../other": 404,
-		"/_t/Bad_Slug/":               404,
-		"/_t/broken/":                 502,
-		"/_t/unrenderable/":           422,
+		on("t--no-such-template", "/"):       404,
+		on("t--patient-intake", "/missing"):  404,
+		on("t--patient-intake", "/../other"): 404,
+		on("t--Bad_Slug", "/"):               404,
+		on("t--broken", "/"):                 502,
+		on("t--unrenderable", "/"):           422,
+		on("patient-intake", "/"):            404, // a project's origin, not the template's
+		on("t--patient-intake.acme", "/"):    404,
 	} {
 		if r := f.do(t, "GET", target, nil); r.StatusCode != want {
 			t.Errorf("%s: %d, want %d", target, r.StatusCode, want)
 		}
 	}
-	if r := f.do(t, "GET", "/_t/patient-intake", nil); r.StatusCode != 308 || r.Header.Get("Location") != "./patient-intake/" {
-		t.Fatalf("no trailing slash: %d %q", r.StatusCode, r.Header.Get("Location"))
+	if r := f.do(t, "GET", on("", "/_t/patient-intake"), nil); r.StatusCode != 308 || r.Header.Get("Location") != "http://t--patient-intake.apps.test/" {
+		t.Fatalf("path address: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
-	if r := f.do(t, "POST", "/_t/patient-intake/", nil); r.StatusCode != 405 {
+	if r := f.do(t, "POST", on("t--patient-intake", "/"), nil); r.StatusCode != 405 {
 		t.Fatalf("POST: %d", r.StatusCode)
 	}
 	// Without a template source, previews do not exist.
 	plain := newFixture(t)
-	if r := plain.do(t, "GET", "/_t/patient-intake/", nil); r.StatusCode != 404 {
+	if r := plain.do(t, "GET", on("t--patient-intake", "/"), nil); r.StatusCode != 404 {
 		t.Fatalf("no source: %d", r.StatusCode)
 	}
 }

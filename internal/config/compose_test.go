@@ -100,15 +100,31 @@ func environment(t *testing.T, svc string, env any) map[string]string {
 	return out
 }
 
+// configFields lists the fields with an `env:"..."` tag on Config and on
+// the structs it nests (OIDC, Exposure, …), by variable name.
+func configFields() map[string]reflect.StructField {
+	fields := map[string]reflect.StructField{}
+	var walk func(typ reflect.Type)
+	walk = func(typ reflect.Type) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			if name, _, _ := strings.Cut(f.Tag.Get("env"), ","); name != "" {
+				fields[name] = f
+			} else if f.Type.Kind() == reflect.Struct && f.Type.PkgPath() == typ.PkgPath() {
+				walk(f.Type)
+			}
+		}
+	}
+	walk(reflect.TypeFor[config.Config]())
+	return fields
+}
+
 // configVars collects the variable names declared by `env:"..."` tags on Config.
 func configVars(t *testing.T) map[string]bool {
 	t.Helper()
 	vars := map[string]bool{}
-	typ := reflect.TypeFor[config.Config]()
-	for i := range typ.NumField() {
-		if name, _, _ := strings.Cut(typ.Field(i).Tag.Get("env"), ","); name != "" {
-			vars[name] = true
-		}
+	for name := range configFields() {
+		vars[name] = true
 	}
 	if len(vars) == 0 {
 		t.Fatal("config.Config declares no env tags; the reflection walk is broken")
@@ -119,11 +135,8 @@ func configVars(t *testing.T) map[string]bool {
 // defaultValue is the string form of variable name's default, from the struct tags.
 func defaultValue(t *testing.T, name string) string {
 	t.Helper()
-	typ := reflect.TypeFor[config.Config]()
-	for i := range typ.NumField() {
-		if f := typ.Field(i); strings.SplitN(f.Tag.Get("env"), ",", 2)[0] == name {
-			return f.Tag.Get("envDefault")
-		}
+	if f, ok := configFields()[name]; ok {
+		return f.Tag.Get("envDefault")
 	}
 	t.Fatalf("config.Config has no variable %s", name)
 	return ""
@@ -490,5 +503,41 @@ func TestComposeDoesNotPublishTemporalGRPCOnEveryInterface(t *testing.T) {
 				t.Errorf("service %s publishes Temporal's gRPC port or UI on every interface (%q); bind it to 127.0.0.1", name, s)
 			}
 		}
+	}
+}
+
+// The API's metrics are served on METRICS_ADDR, apart from its public port:
+// compose must make them reachable on its network (the default binds the
+// container's own loopback) and must not publish them on the host.
+func TestComposeMetricsAreNotPublished(t *testing.T) {
+	c := loadCompose(t)
+	api := service(t, c, "api")
+	env := environment(t, "api", api.Environment)
+	addr := interpolationDefault(env["METRICS_ADDR"])
+	if addr == "" {
+		addr = defaultValue(t, "METRICS_ADDR")
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("api METRICS_ADDR %q: %v", addr, err)
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		t.Errorf("api METRICS_ADDR %q is the container's loopback: no scraper on the compose network reaches it", addr)
+	}
+	for _, p := range api.Ports {
+		s := fmt.Sprint(p)
+		if m, ok := p.(map[string]any); ok {
+			s = fmt.Sprintf("%v:%v", m["published"], m["target"])
+		}
+		parts := strings.Split(strings.TrimSuffix(s, "/tcp"), ":")
+		if parts[len(parts)-1] == port {
+			t.Errorf("api publishes its metrics port %s on the host (%q)", port, s)
+		}
+	}
+	// The public address of the apps host is a name, under which every app
+	// gets its own origin; the workers reach it internally with the app's Host.
+	u, err := url.Parse(interpolationDefault(env["APPS_BASE_URL"]))
+	if err != nil || net.ParseIP(u.Hostname()) != nil || (u.Path != "" && u.Path != "/") {
+		t.Errorf("APPS_BASE_URL %q must be scheme://host[:port] with a host name", env["APPS_BASE_URL"])
 	}
 }

@@ -105,6 +105,9 @@ type Config struct {
 	SessionCheckInterval time.Duration `env:"SESSION_CHECK_INTERVAL" envDefault:"30s"`
 	// OIDC is single sign-on with an OpenID Connect provider (OIDC_*, internal/config/oidc.go).
 	OIDC OIDC
+	// Exposure is where metrics are served and which origins may call the
+	// API cross-origin (METRICS_ADDR, CORS_ALLOWED_ORIGINS, internal/config/exposure.go).
+	Exposure Exposure
 	// Quota is the rate limits and budgets (QUOTA_*, REDIS_URL, internal/config/quota.go).
 	Quota Quota
 }
@@ -277,6 +280,7 @@ func (c Config) Validate() error {
 		bad("SHUTDOWN_TIMEOUT", "must be positive, got %s", c.ShutdownTimeout)
 	}
 	errs = append(errs, c.OIDC.Validate()...)
+	errs = append(errs, c.validateExposure()...)
 	errs = append(errs, c.Quota.Validate()...)
 	return errors.Join(errs...)
 }
@@ -388,17 +392,50 @@ func (c Config) LogValue() slog.Value {
 		m.JWTPreviousSecrets = []string{fmt.Sprintf("*** (%d)", len(m.JWTPreviousSecrets))}
 	}
 	m.DatabaseURL = maskURL(m.DatabaseURL)
+	m.OpenAIBaseURL = maskURL(m.OpenAIBaseURL)
 	m.Quota.RedisURL = maskURL(m.Quota.RedisURL)
 	return slog.AnyValue(m)
 }
 
+// maskURL hides the credentials of a URL: the password of its user info
+// and the values of query parameters that carry one (postgres accepts
+// ?password= and ?sslpassword=). A URL that does not parse is hidden whole.
 func maskURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if raw == "" {
 		return raw
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "***")
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "***"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "***")
+		}
+	}
+	if u.RawQuery != "" {
+		q, err := url.ParseQuery(u.RawQuery)
+		if err != nil {
+			u.RawQuery = "***"
+		} else {
+			for k := range q {
+				if secretParam(k) {
+					q[k] = []string{"***"}
+				}
+			}
+			u.RawQuery = q.Encode()
+		}
 	}
 	return u.String()
+}
+
+// secretParam tells the query parameters whose values are credentials.
+func secretParam(name string) bool {
+	n := strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(name))
+	for _, s := range []string{"password", "passwd", "secret", "token", "apikey"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
 }

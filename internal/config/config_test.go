@@ -113,3 +113,76 @@ func TestIdleConnectionsFollowOpenConnections(t *testing.T) {
 		}
 	}
 }
+
+// Credentials in a DSN's query (postgres reads ?password= and ?sslpassword=)
+// are masked like the user info's password; a URL that does not parse is
+// hidden whole.
+func TestLoggedConfigMasksPasswordsInQueries(t *testing.T) {
+	cfg, _ := config.Load(map[string]string{
+		"DATABASE_URL":    "postgres://platform@db:5432/platform?sslmode=verify-full&password=hunter2&sslpassword=keypass9",
+		"OPENAI_BASE_URL": "https://llm.internal/v1?api-key=sk-azure-123&API_KEY=sk-two-456",
+	})
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", cfg)
+	out := buf.String()
+	for _, secret := range []string{"hunter2", "keypass9", "sk-azure-123", "sk-two-456"} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("log leaks %q: %s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "sslmode=verify-full") || !strings.Contains(out, "platform@db:5432/platform") {
+		t.Fatalf("the rest of the URL is not kept readable: %s", out)
+	}
+	bad, _ := config.Load(map[string]string{"DATABASE_URL": "postgres://platform:hunter2@db:port/x"})
+	buf.Reset()
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", bad)
+	if strings.Contains(buf.String(), "hunter2") {
+		t.Fatalf("an unparsable URL leaks its password: %s", buf.String())
+	}
+}
+
+func TestExposureSettings(t *testing.T) {
+	cfg, err := config.Load(map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Exposure.MetricsAddr != "127.0.0.1:9090" || len(cfg.Exposure.CORSAllowedOrigins) != 0 {
+		t.Fatalf("defaults: %+v", cfg.Exposure)
+	}
+	for _, good := range []map[string]string{
+		{"METRICS_ADDR": "off"}, {"METRICS_ADDR": ":9090"}, {"METRICS_ADDR": "[::1]:0"},
+		{"CORS_ALLOWED_ORIGINS": "https://admin.example.com,http://localhost:5173"},
+		{"APPS_BASE_URL": "https://apps.example.com/"},
+	} {
+		cfg, err := config.Load(good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%v refused: %v", good, err)
+		}
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR"},
+		{map[string]string{"METRICS_ADDR": "localhost:http"}, "METRICS_ADDR"},
+		{map[string]string{"CORS_ALLOWED_ORIGINS": "*"}, "wildcards"},
+		{map[string]string{"CORS_ALLOWED_ORIGINS": "https://*.example.com"}, "wildcards"},
+		{map[string]string{"CORS_ALLOWED_ORIGINS": "https://admin.example.com/app"}, "must be an origin"},
+		{map[string]string{"CORS_ALLOWED_ORIGINS": "admin.example.com"}, "must be an origin"},
+		{map[string]string{"CORS_ALLOWED_ORIGINS": "http://acme.localhost:8081"}, "published app's origin"},
+		{map[string]string{"APPS_BASE_URL": "https://apps.example.com", "CORS_ALLOWED_ORIGINS": "https://acme.apps.example.com"}, "published app's origin"},
+		{map[string]string{"APPS_BASE_URL": "http://127.0.0.1:8081"}, "not an IP address"},
+		{map[string]string{"APPS_BASE_URL": "https://example.com/apps"}, "without path"},
+	} {
+		cfg, err := config.Load(tc.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: Validate() = %v, want an error saying %q", tc.env, err, tc.want)
+		}
+	}
+}

@@ -24,7 +24,7 @@ import {
 import { recordFigure } from './figures'
 import { platformBin, temporalBin } from './global-setup'
 import { frameProblems, installTimelineRecorder, PIPELINE, recordFrames, timelineProblems, timelineRecord } from './live'
-import { Platform } from './platform'
+import { onAppOrigin, Platform } from './platform'
 
 const ADMIN = { email: 'ada@example.test', name: 'Ada Admin' }
 const BUSINESS = { email: 'bo@example.test', name: 'Bo Business' }
@@ -194,7 +194,7 @@ describe.sequential('ForgeAI in Chromium', () => {
     const preview = page.getByTestId('template-preview')
     await preview.waitFor()
     const previewSrc = (await preview.getAttribute('src')) ?? ''
-    expect(previewSrc.startsWith(platform.info.appsURL), `preview ${previewSrc} on the apps origin`).toBe(true)
+    expect(onAppOrigin(previewSrc, platform.info.appsURL) && new URL(previewSrc).hostname.startsWith('t--'), `preview ${previewSrc} on its own origin under the apps host`).toBe(true)
     await expect.poll(async () => (await page.frameLocator('[data-testid="template-preview"]').locator('body').textContent()) ?? '', { timeout: 20_000 }).toMatch(/\S/)
 
     // Use this template → the JSON-Schema form: app name follows the project name; change the colour.
@@ -279,7 +279,7 @@ describe.sequential('ForgeAI in Chromium', () => {
     // The live app is served from the apps origin with the applied name.
     const link = page.getByTestId('deployment-live-link')
     const href = (await link.getAttribute('href')) ?? ''
-    expect(href.startsWith(platform.info.appsURL), `live URL ${href}`).toBe(true)
+    expect(onAppOrigin(href, platform.info.appsURL), `live URL ${href} on the app's own origin`).toBe(true)
     const [app] = await Promise.all([ctx.waitForEvent('page'), link.click()])
     const res = await app.waitForLoadState().then(() => app.reload())
     expect(res?.status()).toBe(200)

@@ -18,7 +18,7 @@ export interface PlatformInfo {
   baseURL: string
   /** The API itself, bypassing the relay (for setup calls from Node). */
   apiURL: string
-  /** The apps host: published apps are at `${appsURL}/<slug>/`. */
+  /** The apps host: each published app is on its own origin, `http://<slug>.localhost:<port>/`. */
   appsURL: string
   dataDir: string
   logFile: string
@@ -99,7 +99,8 @@ export class Platform {
       // The browser's origin: the WebSocket origin check and cookies follow it.
       PUBLIC_URL: baseURL,
       APPS_ADDR: `127.0.0.1:${appsPort}`,
-      APPS_BASE_URL: appsURL,
+      APPS_BASE_URL: appsURL, // each app on its own origin: http://<slug>.localhost:<appsPort>/
+      METRICS_ADDR: '127.0.0.1:0', // not a fixed port: other runs may hold 9090
       TEMPORAL_ADDRESS: '', // the embedded dev server, as `make dev`
       TEMPORAL_DEV_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
@@ -187,5 +188,16 @@ export class Platform {
     // The Temporal dev server is in the same group; make sure nothing is left.
     this.kill('SIGKILL', true)
     rmSync(this.info.dataDir, { recursive: true, force: true })
+  }
+}
+
+/** Whether url is on one of the apps host's per-app origins (`<label>.localhost:<port>`), not on the apps host's own. */
+export function onAppOrigin(url: string, appsURL: string): boolean {
+  try {
+    const u = new URL(url)
+    const apps = new URL(appsURL)
+    return u.protocol === apps.protocol && u.port === apps.port && u.hostname.endsWith('.' + apps.hostname)
+  } catch {
+    return false
   }
 }
