@@ -71,6 +71,7 @@ func (s *Store) SetUserDeactivated(ctx context.Context, id string, on bool) (Use
 		return tx.Model(&User{}).Where("id = ?", id).
 			Updates(map[string]any{"deactivated_at": u.DeactivatedAt, "updated_at": now}).Error
 	})
+	s.sessions.forget("", id)
 	return u, translate("set user deactivated", err)
 }
 

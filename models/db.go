@@ -27,6 +27,7 @@ type Store struct {
 	pg       *pgNotifier // Postgres: wake-ups for other processes, after commit
 	log      atomic.Pointer[slog.Logger]
 	ids      WorkflowIDs
+	sessions sessionCache // sign-in checks; off until EnableSessionCache
 }
 
 // SetLogger sets where the store reports background trouble (slog.Default

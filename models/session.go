@@ -84,27 +84,41 @@ type sessionUser struct {
 }
 
 // SessionUser returns the session's user if the session is live at now:
-// one indexed query per authenticated request. ErrSessionEnded (with the
-// user) if it was revoked or has expired, ErrNotFound if there is no such
-// session.
+// one indexed query per authenticated request, or none when the session
+// cache holds it (see sessionCache). ErrSessionEnded (with the user) if it
+// was revoked or has expired, ErrNotFound if there is no such session.
+// The user's maps may be shared with the cache: read them, never modify.
 func (s *Store) SessionUser(ctx context.Context, sessionID string, now time.Time) (User, error) {
 	if !isUUID(sessionID) {
 		return User{}, fmt.Errorf("session user: %w", ErrNotFound)
 	}
+	if u, ok := s.sessions.get(sessionID, now); ok {
+		return u, nil
+	}
+	gen, caching := s.sessions.generation()
+	u, expiresAt, err := s.loadSessionUser(ctx, sessionID, now)
+	if err == nil && caching {
+		s.sessions.put(gen, sessionID, u, expiresAt, now)
+	}
+	return u, err
+}
+
+// loadSessionUser reads a session and its user in one query.
+func (s *Store) loadSessionUser(ctx context.Context, sessionID string, now time.Time) (User, time.Time, error) {
 	var row sessionUser
 	res := s.db.WithContext(ctx).Raw(`SELECT users.*, auth_sessions.expires_at AS session_expires_at, auth_sessions.revoked_at AS session_revoked_at
 		FROM auth_sessions JOIN users ON users.id = auth_sessions.user_id WHERE auth_sessions.id = ?`, sessionID).Scan(&row)
 	if res.Error != nil {
-		return User{}, translate("session user", res.Error)
+		return User{}, time.Time{}, translate("session user", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return User{}, fmt.Errorf("session user: %w", ErrNotFound)
+		return User{}, time.Time{}, fmt.Errorf("session user: %w", ErrNotFound)
 	}
 	if row.SessionRevokedAt != nil || !now.Before(row.SessionExpiresAt) {
 		// The user comes along, so a caller can say why (deactivated).
-		return row.User, fmt.Errorf("session user: %w", ErrSessionEnded)
+		return row.User, time.Time{}, fmt.Errorf("session user: %w", ErrSessionEnded)
 	}
-	return row.User, nil
+	return row.User, row.SessionExpiresAt, nil
 }
 
 // RotateRefresh exchanges a refresh token (by hash) for a new one in the same
@@ -189,6 +203,7 @@ func (s *Store) RevokeSession(ctx context.Context, sessionID, reason string, aud
 	} else {
 		err = s.db.WithContext(ctx).Transaction(revoke)
 	}
+	s.sessions.forget(sessionID, "")
 	return translate("revoke session", err)
 }
 

@@ -137,6 +137,7 @@ func (s *Store) UpdateProfile(ctx context.Context, id string, patch ProfilePatch
 		}
 		return tx.Model(&u).Select("name", "company", "avatar_url", "industry", "preferences", "updated_at").Updates(&u).Error
 	})
+	s.sessions.forget("", id)
 	if err != nil {
 		return User{}, translate("update profile", err)
 	}

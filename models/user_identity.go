@@ -62,6 +62,9 @@ func (s *Store) IdentityUser(ctx context.Context, id Identity) (u User, created 
 		u.IdentityIssuer, u.IdentitySubject, u.Email, u.UpdatedAt = &id.Issuer, &id.Subject, email, now
 		return tx.Model(&User{}).Where("id = ?", u.ID).Updates(updates).Error
 	})
+	if u.ID != "" {
+		s.sessions.forget("", u.ID)
+	}
 	if err != nil {
 		return User{}, false, translate("identity user", err)
 	}

@@ -23,7 +23,10 @@ func startEvents(ctx context.Context, cfg config.Config, store *models.Store, lo
 	hub := events.NewHub(ctx, store, poll, log)
 	store.SetNotifier(hub)
 	if dialect == config.Postgres {
-		go events.Listen(ctx, dsn, hub, log)
+		// The sign-in cache serves only while this listener hears every
+		// change to users and sessions (SESSION_CACHE_TTL 0: no cache).
+		store.EnableSessionCache(cfg.SessionCacheTTL)
+		go events.Listen(ctx, dsn, hub, store, log)
 	}
 	go pruneEvents(ctx, cfg, store, log)
 	return hub

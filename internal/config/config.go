@@ -103,6 +103,12 @@ type Config struct {
 	// SessionCheckInterval is how often a live WebSocket or SSE stream looks
 	// at its session (revoked, expired, user deactivated, access lost).
 	SessionCheckInterval time.Duration `env:"SESSION_CHECK_INTERVAL" envDefault:"30s"`
+	// SessionCacheTTL bounds how long an API instance keeps a live
+	// session's user in memory (Postgres only): a change to the user or
+	// the session drops it at once on every instance (NOTIFY), and nothing
+	// is served while that notification channel is down. 0 turns it off:
+	// every authenticated request then reads its session and user.
+	SessionCacheTTL time.Duration `env:"SESSION_CACHE_TTL" envDefault:"30s"`
 	// OIDC is single sign-on with an OpenID Connect provider (OIDC_*, internal/config/oidc.go).
 	OIDC OIDC
 	// Exposure is where metrics are served and which origins may call the
@@ -305,6 +311,9 @@ func (c Config) ValidateAuth() error {
 		errs = append(errs, fmt.Errorf("SESSION_TTL: must be between 1h and 2160h (90 days), got %s", c.SessionTTL))
 	} else if c.SessionTTL < c.JWTTTL {
 		errs = append(errs, fmt.Errorf("SESSION_TTL: must not be shorter than JWT_TTL (%s)", c.JWTTTL))
+	}
+	if c.SessionCacheTTL < 0 || c.SessionCacheTTL > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("SESSION_CACHE_TTL: must be between 0 (off) and 5m, got %s", c.SessionCacheTTL))
 	}
 	if c.SessionCheckInterval < time.Second || c.SessionCheckInterval > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("SESSION_CHECK_INTERVAL: must be between 1s and 10m, got %s", c.SessionCheckInterval))

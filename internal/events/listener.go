@@ -18,15 +18,24 @@ const SafetyPoll = 5 * time.Second
 // ListenerApplicationName names the listener's Postgres session (pg_stat_activity).
 const ListenerApplicationName = "platform-event-listener"
 
+// SessionCache is what hears of changed users and sessions (models.Store's
+// sign-in cache): it may serve only while Live(true) holds.
+type SessionCache interface {
+	SessionsLive(live bool)
+	ForgetSessions(payload string)
+}
+
 // Listen holds a Postgres connection that LISTENs for stream names and wakes
 // the hub. When the connection drops it reconnects with backoff and wakes
 // every pump, which re-read from their subscribers' cursors: no event is
-// missed, only delayed. It returns when ctx ends.
-func Listen(ctx context.Context, databaseURL string, h *Hub, log *slog.Logger) {
+// missed, only delayed. On the same connection it hears changed users and
+// sessions for sessions (nil: not), which it tells whether it is listening.
+// It returns when ctx ends.
+func Listen(ctx context.Context, databaseURL string, h *Hub, sessions SessionCache, log *slog.Logger) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		up := time.Now()
-		err := listenOnce(ctx, databaseURL, h)
+		err := listenOnce(ctx, databaseURL, h, sessions)
 		if ctx.Err() != nil {
 			return
 		}
@@ -43,7 +52,7 @@ func Listen(ctx context.Context, databaseURL string, h *Hub, log *slog.Logger) {
 	}
 }
 
-func listenOnce(ctx context.Context, databaseURL string, h *Hub) error {
+func listenOnce(ctx context.Context, databaseURL string, h *Hub, sessions SessionCache) error {
 	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
 		return err
@@ -57,12 +66,23 @@ func listenOnce(ctx context.Context, databaseURL string, h *Hub) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+models.EventsChannel); err != nil {
 		return err
 	}
+	if sessions != nil {
+		if _, err := conn.Exec(ctx, "LISTEN "+models.SessionsChannel); err != nil {
+			return err
+		}
+		sessions.SessionsLive(true)
+		defer sessions.SessionsLive(false)
+	}
 	// Anything committed while we were not listening is read now.
 	h.WakeAll()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if n.Channel == models.SessionsChannel {
+			sessions.ForgetSessions(n.Payload)
+			continue
 		}
 		h.Notify(n.Payload)
 	}
