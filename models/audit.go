@@ -294,12 +294,18 @@ func (s *Store) FinishAudit(ctx context.Context, p *PendingAudit, outcome string
 }
 
 // writeAudit appends, at the end of a withEvents transaction, the audit
-// events the transaction queued and the request's pending event it claimed.
-func (s *Store) writeAudit(tx *gorm.DB, ev *pending, claim *PendingAudit) error {
+// events the transaction queued and the request's pending event it claimed:
+// with the COMMIT when the transaction can (tail) and no event needs its
+// dedup key looked up first, else now.
+func (s *Store) writeAudit(tx *gorm.DB, ev *pending, claim *PendingAudit, tail *commitTail) error {
 	if claim != nil {
 		ev.audit = append(ev.audit, claim.committed())
 	}
 	if len(ev.audit) == 0 {
+		return nil
+	}
+	keyed := slices.ContainsFunc(ev.audit, func(e AuditEvent) bool { return e.DedupKey != nil })
+	if !keyed && tail != nil && tail.queue(ev.audit) {
 		return nil
 	}
 	return s.outboxAudit(tx, ev.audit)

@@ -53,9 +53,21 @@ func (s *Store) outboxAudit(tx *gorm.DB, events []AuditEvent) error {
 	if events, err = withoutQueuedKeys(tx, events); err != nil || len(events) == 0 {
 		return err
 	}
+	sql, args := outboxInsert(events, func(int) string { return "?" })
+	if err := tx.Exec(sql, args...).Error; err != nil {
+		return fmt.Errorf("queue %d audit events: %w", len(events), err)
+	}
+	return nil
+}
+
+// outboxInsert is the INSERT of events into the outbox (plain SQL, no
+// RETURNING) and its arguments; placeholder writes the i-th (from 1).
+func outboxInsert(events []AuditEvent, placeholder func(i int) string) (string, []any) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	args := make([]any, 0, outboxColumnCount*len(events))
-	for _, e := range events {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO audit_outbox (` + outboxColumns + `) VALUES `)
+	for i, e := range events {
 		if e.At.IsZero() {
 			e.At = now
 		}
@@ -64,14 +76,19 @@ func (s *Store) outboxAudit(tx *gorm.DB, events []AuditEvent) error {
 		}
 		args = append(args, e.At.UTC().Truncate(time.Microsecond), e.ActorID, e.ActorEmail, e.Action, e.ResourceType,
 			e.ResourceID, e.Outcome, e.Status, e.IP, e.UserAgent, e.RequestID, e.Metadata, e.DedupKey)
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := range outboxColumnCount {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(placeholder(i*outboxColumnCount + j + 1))
+		}
+		b.WriteByte(')')
 	}
-	// Plain SQL, no RETURNING: one statement in the change's transaction.
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", outboxColumnCount), ", ") + ")"
-	values := strings.TrimSuffix(strings.Repeat(row+", ", len(events)), ", ")
-	if err := tx.Exec(`INSERT INTO audit_outbox (`+outboxColumns+`) VALUES `+values, args...).Error; err != nil {
-		return fmt.Errorf("queue %d audit events: %w", len(events), err)
-	}
-	return nil
+	return b.String(), args
 }
 
 const (

@@ -60,7 +60,11 @@ func Open(ctx context.Context, cfg config.DB, ids WorkflowIDs) (*Store, error) {
 	var dial gorm.Dialector
 	switch dialect {
 	case config.Postgres:
-		dial = postgres.Open(dsn)
+		pool, err := openPostgres(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		dial = postgres.New(postgres.Config{Conn: pool})
 	case config.SQLite:
 		dial = sqlite.Open(sqliteDSN(dsn))
 	}

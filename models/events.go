@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/forgeai/platform/internal/config"
 )
 
 // EventsChannel is the Postgres NOTIFY channel that carries stream names.
@@ -44,6 +46,11 @@ func (s *Store) SetNotifier(n Notifier) { s.notifier = n }
 func (s *Store) withEvents(ctx context.Context, fn func(tx *gorm.DB, ev *pending) error) error {
 	ev := &pending{}
 	claim := claimAudit(ctx) // the request's audit event, written with its first commit
+	var tail *commitTail     // Postgres: audit events sent with the COMMIT (pgcommit.go)
+	if s.dialect == config.Postgres {
+		tail = &commitTail{}
+		ctx = withCommitTail(ctx, tail)
+	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := fn(tx, ev); err != nil {
 			return err
@@ -51,7 +58,7 @@ func (s *Store) withEvents(ctx context.Context, fn func(tx *gorm.DB, ev *pending
 		if err := s.flush(tx, ev); err != nil {
 			return err
 		}
-		return s.writeAudit(tx, ev, claim)
+		return s.writeAudit(tx, ev, claim, tail)
 	})
 	claim.settle(err == nil)
 	if err == nil {

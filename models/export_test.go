@@ -1,6 +1,8 @@
 package models
 
 import (
+	"github.com/jackc/pgx/v5"
+
 	"context"
 
 	"gorm.io/gorm"
@@ -21,3 +23,6 @@ func (s *Store) AppendInOneTransaction(ctx context.Context, events ...TestEvent)
 		return nil
 	})
 }
+
+// PgxConnOf is the pgx connection of a pool's driver connection (sql.Conn.Raw).
+func PgxConnOf(driverConn any) *pgx.Conn { return driverConn.(*pipelinedConn).Conn.Conn() }
