@@ -5,7 +5,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 TEST_TIMEOUT ?= 30m
 
-.PHONY: dev test bench chaos build vet lint migrate clean record-histories web web-dev web-test web-e2e chromium
+.PHONY: dev test bench chaos build vet lint migrate clean record-histories web web-dev web-test web-e2e chromium fuzz fuzz-short
 
 ## dev: run api + worker + apps host + Temporal dev server (with UI) on SQLite under data/;
 ## builds the web app first when it is missing or older than its sources (the binary embeds it)
@@ -14,11 +14,27 @@ dev: bin/temporal web/dist/index.html
 	./bin/platform dev
 
 ## test: unit, store (Postgres + SQLite), API and end-to-end tests with the real Temporal dev server, the web app's tests,
-## then the browser end-to-end tests (web-e2e)
+## a short fuzz pass (fuzz-short), then the browser end-to-end tests (web-e2e)
 test: bin/temporal web-test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(MAKE) fuzz-short
 	$(MAKE) web-e2e
+
+## fuzz: every fuzz target for FUZZTIME each (package:target pairs below); a crasher is written to
+## <package>/testdata/fuzz/<target>/, next to the committed seed corpus (which `go test` runs as tests)
+FUZZ_TARGETS := ./api:FuzzDecodeBody ./catalog:FuzzConfiguration ./internal/scaffold:FuzzRender ./internal/artifacts:FuzzTreePaths
+FUZZTIME ?= 60s
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
+
+## fuzz-short: every fuzz target for 10s (part of `make test`)
+fuzz-short:
+	$(MAKE) fuzz FUZZTIME=10s
 
 ## bench: load-test GET /api/templates and GET /api/projects against Postgres; prints figures
 # The bench runs bin/platform-bench: the platform plus one bench-only route
