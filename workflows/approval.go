@@ -54,6 +54,10 @@ type ApprovalInput struct {
 	Required      int           // approvals needed (N of M); at least 1
 	EscalateAfter time.Duration // then admins become eligible too; 0 never
 	Timeout       time.Duration // then the request expires
+	// About says it in words for the Temporal UI (what is asked, by whom,
+	// who may decide, durations as text and when they fall); the client
+	// fills it in, the deployment workflow for its approval.
+	About *About `json:"about,omitempty"`
 }
 
 // NewApprovalInput is the workflow input of a stored approval, started at

@@ -34,7 +34,10 @@ type approvalRec struct {
 	events   []string
 	last     activities.ApprovalState // the last state synced
 	statuses []string                 // ApprovalStatus search attribute values, in order
-	applied  int
+	// ApprovalEscalated and Approvers search attribute values, in order.
+	escalated []bool
+	approvers [][]string
+	applied   int
 }
 
 func (r *approvalRec) has(event string) bool {
@@ -65,8 +68,15 @@ func approvalEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *approvalRec
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
-		if v, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(workflows.ApprovalStatusKey); ok {
+		sa := args.Get(0).(temporal.SearchAttributes)
+		if v, ok := sa.GetKeyword(workflows.ApprovalStatusKey); ok {
 			rec.statuses = append(rec.statuses, v)
+		}
+		if v, ok := sa.GetBool(workflows.ApprovalEscalatedKey); ok {
+			rec.escalated = append(rec.escalated, v)
+		}
+		if v, ok := sa.GetKeywordList(workflows.ApproversKey); ok {
+			rec.approvers = append(rec.approvers, v)
 		}
 	}).Return(nil)
 	env.OnActivity(ap.Apply, mock.Anything, mock.Anything).Return(func(context.Context, activities.ApplyInput) error {

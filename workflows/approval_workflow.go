@@ -3,7 +3,6 @@ package workflows
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -61,9 +60,11 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (activities.Approv
 		}
 		return *version >= 1
 	}
+	root := ctx // the current details live on the workflow's own context
 	sync := func(ctx workflow.Context, event string) {
 		st.Version++
-		setApprovalStatus(ctx, st.Status)
+		setApprovalSearch(ctx, in, st)
+		workflow.SetCurrentDetails(root, approvalCurrent(in, st))
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, approvalBookkeeping), approvalActs.Sync, activities.ApprovalSync{
 			ApprovalID: in.ApprovalID, Event: event, State: *st, RequesterID: in.RequesterID,
 		}).Get(ctx, nil)
@@ -71,7 +72,7 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (activities.Approv
 			workflow.GetLogger(ctx).Error("recording the approval failed", "error", err)
 		}
 	}
-	workflow.SetCurrentDetails(ctx, currentDetails(in))
+	workflow.SetCurrentDetails(ctx, approvalCurrent(in, st))
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (activities.ApprovalState, error) { return *st, nil }); err != nil {
 		return *st, err
 	}
@@ -268,14 +269,14 @@ func receiveSignal(ctx workflow.Context, c workflow.ReceiveChannel) (SignalInput
 	return sig, true
 }
 
-func currentDetails(in ApprovalInput) string {
-	return fmt.Sprintf("**%s** awaiting %d approval(s) by a %v.\n\nGet a decision token (POST /api/approvals/%s/decision-token), then\n"+
-		"approve: signal `%s` with `{\"token\":\"…\",\"comment\":\"…\"}`; reject: signal `%s` with `{\"token\":\"…\",\"comment\":\"reason\"}`.",
-		in.Type, max(in.Required, 1), in.EligibleRoles, in.ApprovalID, SignalApprove, SignalReject)
-}
-
-func setApprovalStatus(ctx workflow.Context, status string) {
-	if err := workflow.UpsertTypedSearchAttributes(ctx, ApprovalStatusKey.ValueSet(status)); err != nil {
+// setApprovalSearch keeps the search attributes an approver filters on up
+// to date: the status, whether it escalated, and who may decide. It is the
+// one upsert each report has always made (ApprovalStatus); the keys it
+// carries may grow without a version, since replay matches an upsert
+// command by its type only, never by its attributes.
+func setApprovalSearch(ctx workflow.Context, in ApprovalInput, st *activities.ApprovalState) {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, ApprovalStatusKey.ValueSet(st.Status),
+		ApprovalEscalatedKey.ValueSet(st.Escalated), ApproversKey.ValueSet(approvers(in, st.Escalated))); err != nil {
 		workflow.GetLogger(ctx).Warn("upsert search attribute failed", "error", err)
 	}
 }

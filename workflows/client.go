@@ -12,7 +12,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/forgeai/platform/activities"
-	"github.com/forgeai/platform/models"
 )
 
 // DefaultUpdateTimeout bounds how long an update (a decision, an onboarding
@@ -32,6 +31,9 @@ type Client struct {
 	c client.Client
 	// UpdateTimeout bounds each update's wait for a worker.
 	UpdateTimeout time.Duration
+	// dir and platformURL describe the workflows it starts (Describe).
+	dir         Directory
+	platformURL string
 }
 
 // NewClient wraps a Temporal client.
@@ -60,16 +62,21 @@ func timedOut(err error) bool {
 // StartDeployment starts DeploymentWorkflow under the deployment's
 // deterministic workflow id. Starting it again (a retried request) attaches to
 // the running workflow or, if it already finished, does nothing.
+//
+// It starts with a summary and details for the Temporal UI (the project,
+// its owner, the kind) and the search attributes that go with them.
 func (w *Client) StartDeployment(ctx context.Context, in DeploymentInput) error {
+	if in.About == nil {
+		in.About = w.aboutDeployment(ctx, in)
+	}
 	_, err := w.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       DeploymentWorkflowID(in.DeploymentID),
 		TaskQueue:                PlatformQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			ProjectIDKey.ValueSet(in.ProjectID), OwnerIDKey.ValueSet(in.OwnerID),
-			DeploymentStatusKey.ValueSet(models.DeployQueued),
-		),
+		TypedSearchAttributes:    deploymentSearch(in),
+		StaticSummary:            DeploymentSummary(in),
+		StaticDetails:            DeploymentDetails(in),
 	}, DeploymentWorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
@@ -97,15 +104,21 @@ func (w *Client) CancelDeployment(ctx context.Context, deploymentID string) erro
 
 // StartApproval starts the approval's workflow under approval-<id>;
 // idempotent: a running workflow is left as it is, a closed one is not started again.
+// It starts with a summary and details for the Temporal UI (what is asked,
+// by whom, who may decide, by when, how) and the search attributes an
+// approver filters on.
 func (w *Client) StartApproval(ctx context.Context, in ApprovalInput) error {
+	if in.About == nil {
+		in.About = w.aboutApproval(ctx, in, time.Now())
+	}
 	_, err := w.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       ApprovalWorkflowID(in.ApprovalID),
 		TaskQueue:                PlatformQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			ApprovalTypeKey.ValueSet(in.Type), ApprovalStatusKey.ValueSet(models.ApprovalPending), RequesterKey.ValueSet(in.RequesterID),
-		),
+		TypedSearchAttributes:    approvalSearch(in),
+		StaticSummary:            ApprovalSummary(in),
+		StaticDetails:            ApprovalDetails(in),
 	}, ApprovalWorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {
@@ -155,11 +168,19 @@ func (w *Client) Decide(ctx context.Context, approvalID string, req DecideReques
 // completed onboarding is never started again (ErrOnboardingComplete); one
 // that failed or was terminated is, from the state in the input.
 func (w *Client) Step(ctx context.Context, in OnboardingInput, req StepRequest) (activities.OnboardingState, error) {
-	start := w.c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+	if in.About == nil {
+		in.About = w.aboutOnboarding(ctx, in)
+	}
+	opts := client.StartWorkflowOptions{
 		ID: OnboardingWorkflowID(in.UserID), TaskQueue: PlatformQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, OnboardingWorkflowName, in)
+		StaticSummary:            OnboardingSummary(in), StaticDetails: OnboardingDetails(in),
+	}
+	if email := in.About.RequesterEmail; email != "" {
+		opts.TypedSearchAttributes = temporal.NewSearchAttributes(RequesterEmailKey.ValueSet(email))
+	}
+	start := w.c.NewWithStartWorkflowOperation(opts, OnboardingWorkflowName, in)
 	update := client.UpdateWorkflowOptions{
 		WorkflowID: OnboardingWorkflowID(in.UserID), UpdateName: UpdateStep, Args: []any{req},
 		WaitForStage: client.WorkflowUpdateStageCompleted,

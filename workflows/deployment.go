@@ -39,6 +39,9 @@ type DeploymentInput struct {
 	ApprovalID            string
 	ApprovalEscalateAfter time.Duration
 	ApprovalTimeout       time.Duration
+	// About says it in words for the Temporal UI (project, owner, kind,
+	// template, digests, durations as text); the client fills it in.
+	About *About `json:"about,omitempty"`
 }
 
 // ApprovalTimers say when a deployment's approval escalates and expires.
@@ -115,7 +118,7 @@ var a *activities.Deployment
 // cancellation or failure after publication does the same, so nothing is
 // left half-published.
 func DeploymentWorkflow(ctx workflow.Context, in DeploymentInput) (DeploymentResult, error) {
-	p := &pipeline{in: in}
+	p := &pipeline{in: in, root: ctx}
 	res, err := p.run(ctx)
 	if err == nil {
 		return res, nil
@@ -162,6 +165,8 @@ type pipeline struct {
 	// approval to end, and a step that ends after the cancellation counts
 	// as cancelled.
 	awaitsCancellation bool
+	// root is the workflow's own context, where its current details live.
+	root workflow.Context
 }
 
 // SearchStatusRunning is the DeploymentStatus search attribute of a
@@ -183,6 +188,7 @@ func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
 	v := workflow.GetVersion(ctx, deploymentChange, workflow.DefaultVersion, 3)
 	p.coarseStatus = v >= 2
 	p.awaitsCancellation = v >= 3
+	p.show(models.DeployQueued, "", "")
 	if v >= 1 && p.in.ApprovalID != "" {
 		if err := p.awaitApproval(ctx); err != nil {
 			return DeploymentResult{}, err
@@ -226,6 +232,7 @@ func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
 // stepRun records the step's start, runs its activity, and records success.
 func (p *pipeline) stepRun(ctx workflow.Context, step, status string, opts workflow.ActivityOptions, fn, input, out any) error {
 	p.step = step
+	p.show(status, "", "")
 	if !p.coarseStatus {
 		setStatus(ctx, status)
 	}
@@ -257,6 +264,7 @@ func (p *pipeline) endStep(ctx workflow.Context, step, outcome, reason string) {
 
 func (p *pipeline) finish(ctx workflow.Context, status, url, reason string) {
 	setStatus(ctx, status)
+	p.show(status, url, reason)
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, compensate), a.Finish,
 		activities.FinishInput{DeploymentID: p.in.DeploymentID, Status: status, URL: url, Error: reason}).Get(ctx, nil)
 	if err != nil {

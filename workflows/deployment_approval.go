@@ -21,24 +21,29 @@ var deployApprovers = []string{models.RoleTechnicalUser, models.RoleAdmin}
 func (p *pipeline) awaitApproval(ctx workflow.Context) error {
 	p.step = StepApproval
 	setStatus(ctx, models.DeployPendingApproval)
+	p.show(models.DeployPendingApproval, "", "")
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, bookkeeping), a.StartStep,
 		activities.StepInput{DeploymentID: p.in.DeploymentID, Step: StepApproval, Status: models.DeployPendingApproval}).Get(ctx, nil)
 	if err != nil {
 		return err
 	}
+	in := ApprovalInput{
+		ApprovalID: p.in.ApprovalID, Type: models.ApprovalTypeDeployment, SubjectID: p.in.DeploymentID, RequesterID: p.in.OwnerID,
+		EligibleRoles: deployApprovers, Required: 1, EscalateAfter: p.in.ApprovalEscalateAfter, Timeout: p.in.ApprovalTimeout,
+		About: childApprovalAbout(p.in, workflow.Now(ctx)),
+	}
 	// From version 3 a cancellation waits for the approval to end, so it
 	// records itself cancelled before the deployment finishes cancelled.
+	// The summary, details and search attributes may change without a
+	// version: replay matches a child by its workflow type only.
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: ApprovalWorkflowID(p.in.ApprovalID), TaskQueue: PlatformQueue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(ApprovalTypeKey.ValueSet(models.ApprovalTypeDeployment),
-			ApprovalStatusKey.ValueSet(models.ApprovalPending), RequesterKey.ValueSet(p.in.OwnerID)),
+		TypedSearchAttributes: approvalSearch(in),
+		StaticSummary:         ApprovalSummary(in), StaticDetails: ApprovalDetails(in),
 		WaitForCancellation: p.awaitsCancellation,
 	})
 	var st ApprovalState
-	err = workflow.ExecuteChildWorkflow(cctx, ApprovalWorkflowName, ApprovalInput{
-		ApprovalID: p.in.ApprovalID, Type: models.ApprovalTypeDeployment, SubjectID: p.in.DeploymentID, RequesterID: p.in.OwnerID,
-		EligibleRoles: deployApprovers, Required: 1, EscalateAfter: p.in.ApprovalEscalateAfter, Timeout: p.in.ApprovalTimeout,
-	}).Get(ctx, &st)
+	err = workflow.ExecuteChildWorkflow(cctx, ApprovalWorkflowName, in).Get(ctx, &st)
 	if err != nil {
 		return err
 	}

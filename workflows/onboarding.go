@@ -62,6 +62,9 @@ type OnboardingInput struct {
 	// State is where the onboarding starts: the carried state on continue as
 	// new, the stored one when a failed or terminated run is started again.
 	State activities.OnboardingState
+	// About says it in words for the Temporal UI (the user's email and
+	// name, the reminder as text); the client fills it in.
+	About *About `json:"about,omitempty"`
 }
 
 // StepRequest is the argument of the step update.
@@ -110,6 +113,9 @@ var onboardingActs *activities.Onboarding
 func OnboardingWorkflow(ctx workflow.Context, in OnboardingInput) (activities.OnboardingState, error) {
 	st := in.State
 	actx := workflow.WithActivityOptions(ctx, approvalBookkeeping)
+	// The current details live on the workflow's own context (actx holds a copy).
+	show := func() { workflow.SetCurrentDetails(ctx, onboardingCurrent(in, st)) }
+	show()
 	if err := workflow.SetQueryHandler(ctx, QueryOnboarding, func() (activities.OnboardingState, error) { return st, nil }); err != nil {
 		return st, err
 	}
@@ -119,6 +125,7 @@ func OnboardingWorkflow(ctx workflow.Context, in OnboardingInput) (activities.On
 				return st, err
 			}
 			st.Updates++
+			show()
 			err := workflow.ExecuteActivity(actx, onboardingActs.Save, activities.OnboardingSave{
 				UserID: in.UserID, Step: req.Step, State: st}).Get(ctx, nil)
 			return st, err
@@ -140,6 +147,7 @@ func OnboardingWorkflow(ctx workflow.Context, in OnboardingInput) (activities.On
 		if !progressed {
 			st.Reminders++
 			_ = workflow.ExecuteActivity(actx, onboardingActs.Remind, activities.ReminderInput{UserID: in.UserID, Reminders: st.Reminders}).Get(ctx, nil)
+			show()
 		}
 		// Each step or reminder adds about ten events; the server may also suggest it.
 		info := workflow.GetInfo(ctx)

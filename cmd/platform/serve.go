@@ -77,7 +77,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	streamCtx, stopStreams := context.WithCancel(ctx)
 	defer stopStreams()
 	hub := startEvents(streamCtx, cfg, store, log)
-	wf := workflows.NewClient(tc)
+	wf := workflows.NewClient(tc).Describe(store, cfg.PublicURL)
 	deployments := &deploying.Service{Store: store, Workflows: wf, Outcomes: wf, Log: log,
 		Timers: workflows.ApprovalTimers{EscalateAfter: cfg.ApprovalEscalateAfter, Timeout: cfg.ApprovalTimeout}}
 	go store.RunAuditChainer(streamCtx, auditChainEvery, log)

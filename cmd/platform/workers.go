@@ -23,7 +23,7 @@ func runWorkers(ctx context.Context, cfg config.Config, log *slog.Logger, tc cli
 	queues := worker.Queues(
 		deploymentActivities(cfg, store, arts, m),
 		approvalActivities(cfg, store),
-		onboardingActivities(cfg, store, workflows.NewClient(tc)),
+		onboardingActivities(cfg, store, workflows.NewClient(tc).Describe(store, cfg.PublicURL)),
 	)
 	return worker.Run(ctx, tc, workerOptions(cfg, log), queues)
 }
