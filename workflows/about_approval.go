@@ -104,7 +104,7 @@ func whoDecides(in ApprovalInput) string {
 	if need > 1 {
 		s += "s"
 	}
-	s += " from a " + orList(names) + ", never the requester"
+	s += " by any " + orList(names) + " (never the requester)"
 	if in.EscalateAfter > 0 && in.EscalateAfter < in.Timeout && !slices.Contains(in.EligibleRoles, models.RoleAdmin) {
 		s += "; admins too once it escalates"
 	}

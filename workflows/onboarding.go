@@ -143,7 +143,10 @@ func OnboardingWorkflow(ctx workflow.Context, in OnboardingInput) (activities.On
 	}
 	for !st.Completed {
 		seen := st.Updates
-		progressed, _ := workflow.AwaitWithTimeout(ctx, in.ReminderAfter, func() bool { return st.Updates != seen || st.Completed })
+		progressed, err := workflow.AwaitWithTimeout(ctx, in.ReminderAfter, func() bool { return st.Updates != seen || st.Completed })
+		if err != nil && onboardingEndsOnCancel(ctx) {
+			return st, err // cancelled (from the Temporal UI): the user's next step starts it again
+		}
 		if !progressed {
 			st.Reminders++
 			_ = workflow.ExecuteActivity(actx, onboardingActs.Remind, activities.ReminderInput{UserID: in.UserID, Reminders: st.Reminders}).Get(ctx, nil)
@@ -194,6 +197,19 @@ func applyStep(ctx, actx workflow.Context, in OnboardingInput, st *activities.On
 		st.FirstProjectID, st.Completed = req.Value, true
 	}
 	return nil
+}
+
+// onboardingCancellation versions how OnboardingWorkflow takes a
+// cancellation (the platform never cancels one; an operator may, from the
+// Temporal UI). From version 1 it ends cancelled; before, every wait ended
+// at once and counted as a reminder (its activity cancelled too) until the
+// history grew long enough to continue as new, with the counter inflated.
+// The version is asked for only once cancelled, so other executions record
+// no marker.
+const onboardingCancellation = "onboarding-cancellation"
+
+func onboardingEndsOnCancel(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, onboardingCancellation, workflow.DefaultVersion, 1) >= 1
 }
 
 // roleApprovalID is the id of the role approval an onboarding opens: derived
