@@ -54,7 +54,7 @@ func newStackWith(t *testing.T, extra ...string) *stack {
 		fmt.Sprintf("APPS_ADDR=127.0.0.1:%d", appsPort), "APPS_BASE_URL=" + s.apps,
 		"METRICS_ADDR=127.0.0.1:0", "ARTIFACTS_DIR=" + t.TempDir(), "LOG_LEVEL=info",
 	}
-	s.env = append(s.env, extra...)
+	s.env = append(append(s.env, quotasOff...), extra...)
 	if out, err := runPlatform(s.env, "migrate"); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}

@@ -99,6 +99,7 @@ func newFaultStack(t *testing.T) *faultStack {
 		// The reconciler repairs what a killed API left behind within seconds.
 		"RECONCILE_INTERVAL=1s", "RECONCILE_AFTER=2s",
 	}
+	s.env = append(s.env, quotasOff...)
 	if out, err := s.run("migrate"); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}
