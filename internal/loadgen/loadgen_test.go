@@ -157,3 +157,59 @@ func TestPercentile(t *testing.T) {
 		t.Error("empty or single-element slice")
 	}
 }
+
+// A closed loop keeps exactly Clients requests in flight: with a server that
+// takes 20 ms, 4 clients complete about 200 requests per second, and nothing
+// from the warmup or after the window is counted.
+func TestRunClosedSaturates(t *testing.T) {
+	var inFlight, peak atomic.Int64
+	slow := func(ctx context.Context) error {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		select {
+		case <-time.After(20 * time.Millisecond):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	res, err := RunClosed(context.Background(), ClosedConfig{Clients: 4, Duration: time.Second, Warmup: 200 * time.Millisecond}, slow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := peak.Load(); p != 4 {
+		t.Errorf("peak in flight = %d, want 4", p)
+	}
+	if tp := res.Throughput(); tp < 120 || tp > 205 {
+		t.Errorf("throughput = %.1f/s, want about 200/s (4 clients x 50/s)", tp)
+	}
+	if res.Errors != 0 || res.Scheduled != res.Completed || len(res.Latencies) != res.Completed {
+		t.Errorf("completed=%d errors=%d scheduled=%d latencies=%d", res.Completed, res.Errors, res.Scheduled, len(res.Latencies))
+	}
+	if res.Percentile(0) < 20*time.Millisecond || !slices.IsSorted(res.Latencies) {
+		t.Errorf("min latency = %v (want >= 20ms), sorted=%t", res.Percentile(0), slices.IsSorted(res.Latencies))
+	}
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	res, err = RunClosed(context.Background(), ClosedConfig{Clients: 2, Duration: 200 * time.Millisecond}, HTTP(srv.Client(), http.MethodGet, srv.URL, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Completed != 0 || res.Errors == 0 || res.ErrorKinds["HTTP 429"] != res.Errors {
+		t.Errorf("errors: completed=%d errors=%d kinds=%v", res.Completed, res.Errors, res.ErrorKinds)
+	}
+	for _, c := range []ClosedConfig{{Clients: 0, Duration: time.Second}, {Clients: 1}, {Clients: 1, Duration: time.Second, Warmup: -1}} {
+		if _, err := RunClosed(context.Background(), c, slow); err == nil {
+			t.Errorf("config %+v accepted", c)
+		}
+	}
+}
