@@ -36,12 +36,14 @@ fuzz:
 fuzz-short:
 	$(MAKE) fuzz FUZZTIME=10s
 
-## bench: load-test GET /api/templates and GET /api/projects against Postgres; prints figures
+## bench: measure the platform against its targets on Postgres (every section 3 times, beside a bare net/http + pgx
+## baseline); prints each repetition, CPU by process per measurement and a min/median/max table; BENCH_FLAGS adds flags
 # The bench runs bin/platform-bench: the platform plus one bench-only route
 # (-tags bench, api/bench_bare.go) that the middleware-cost section compares with.
+BENCH_FLAGS ?=
 bench:
 	CGO_ENABLED=0 $(GO) build -trimpath -tags bench -o bin/platform-bench ./cmd/platform
-	$(GO) run ./cmd/bench -platform ./bin/platform-bench
+	$(GO) run ./cmd/bench -platform ./bin/platform-bench $(BENCH_FLAGS)
 
 ## chaos: the fault matrix (e2e/faults_test.go) for FAULT_ROUNDS rounds; `make test` runs one
 FAULT_ROUNDS ?= 5

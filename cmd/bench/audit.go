@@ -50,19 +50,24 @@ func (r *auditReport) writeText(w io.Writer) {
 	fmt.Fprintf(w, "target audit verify: %s -> %s\n", r.Target, r.Verdict)
 }
 
-// runAuditBench appends n events to the bench schema's audit chain with the
+// setupAudit appends n events to the bench schema's audit chain with the
 // store's own append (so ids, prev_hash and hash are exactly what the api
-// writes), then times GET /api/audit/verify as admin.
-func runAuditBench(ctx context.Context, n int, admin *apiClient, dbURL string) (*auditReport, error) {
-	r := &auditReport{Seeded: n, Calls: auditVerifyCalls,
-		Target: fmt.Sprintf("median < %v over >= %d events, chain intact", targetAuditVerify, n)}
+// writes), once for every repetition; it returns the seconds it took.
+func setupAudit(ctx context.Context, n int, admin *apiClient, dbURL string) (float64, error) {
 	logf("audit: appending %d events to the chain, %d per call", n, auditSeedBatch)
 	start := time.Now()
 	if err := seedAudit(ctx, dbURL, n, admin.userID); err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
+		return 0, fmt.Errorf("seed: %w", err)
 	}
-	r.SeedS = time.Since(start).Seconds()
+	return time.Since(start).Seconds(), nil
+}
 
+// runAuditBench times GET /api/audit/verify as admin over the seeded chain.
+func runAuditBench(ctx context.Context, n int, seedS float64, admin *apiClient, cpu *cpuLog) (*auditReport, error) {
+	r := &auditReport{Seeded: n, Calls: auditVerifyCalls, SeedS: seedS,
+		Target: fmt.Sprintf("median < %v over >= %d events, chain intact", targetAuditVerify, n)}
+	done := cpu.start(fmt.Sprintf("GET /api/audit/verify x%d", auditVerifyCalls))
+	defer done()
 	took := make([]time.Duration, auditVerifyCalls)
 	var v models.AuditVerification
 	for i := range took {

@@ -1,17 +1,25 @@
-// Command bench measures the api against its targets and prints the figures:
-// GET /api/templates at 500 req/s with p95 under 20 ms on Postgres, and the
-// api's idle RSS under 100 MB. It is a report, not a test: it exits 0 when a
-// target is missed and non-zero only when the bench itself could not run.
+// Command bench measures the platform against its targets and prints the
+// figures. It is a report, not a test: it exits 0 when a target is missed
+// and non-zero only when the bench itself could not run.
 //
-// It creates a throw-away Postgres schema, migrates it with `platform migrate`,
-// starts `platform api` against it, seeds a user and projects over HTTP, then
-// runs a fixed-rate open-loop load (internal/loadgen) per endpoint.
+// It creates a throw-away Postgres schema, migrates it with `platform
+// migrate`, starts `platform api` (and a Temporal dev server and `platform
+// worker` for the deployment section) against it, seeds a user and projects
+// over HTTP, then runs every section -reps times (3): the GET endpoints at
+// a fixed rate (internal/loadgen), the platform beside a bare net/http + pgx
+// baseline (compare.go, baseline.go), live events, deployments, the
+// middleware's cost; then audit verify and the KPIs, each seeded once and
+// measured -reps times. It closes with a table of every figure (min,
+// median, max, each repetition; a target passes only when every repetition
+// meets it) and the CPU each process used during each measurement.
 //
-//	go run ./cmd/bench [-platform bin/platform] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-middleware-rate 300] [-audit-events 100000] [-kpi-deployments 100000] [-json]
+//	go run ./cmd/bench [-platform bin/platform] [-reps 3] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-compare-clients 32,64] [-compare-rate 1000] [-middleware-rate 300] [-audit-events 100000] [-kpi-deployments 100000] [-json]
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +27,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,6 +55,11 @@ type options struct {
 	kpiDeploys  int
 	mwRate      float64
 	auditEvents int
+	reps        int
+	// The side-by-side section: closed-loop client counts (none skips
+	// it) and the fixed rate for GET /api/templates on both servers.
+	compareClients []int
+	compareRate    float64
 }
 
 func main() {
@@ -70,10 +85,26 @@ func main() {
 	flag.Float64Var(&o.mwRate, "middleware-rate", 300, "requests per second, four kinds in turn, for -duration after -warmup in the middleware-cost section (0 skips it)")
 	flag.IntVar(&o.auditEvents, "audit-events", 100000, "audit events appended for the GET /api/audit/verify timing (0 skips it)")
 	flag.IntVar(&o.kpiDeploys, "kpi-deployments", 100000, "deployments seeded for the GET /api/analytics/kpis timing, run last (0 skips it)")
+	flag.IntVar(&o.reps, "reps", 3, "repetitions of every measurement; a target passes only when it holds in every one")
+	clients := flag.String("compare-clients", defaultCompareCli, "closed-loop client counts for the platform-beside-baseline saturation runs, comma-separated (empty skips the section)")
+	flag.Float64Var(&o.compareRate, "compare-rate", 1000, "fixed rate for GET /api/templates on the platform and the baseline (0 skips it)")
+	serve := flag.String(serveBaselineFlag, "", "internal: serve the bare baseline on this address (the bench starts it itself)")
 	flag.Parse()
 
-	if o.rate <= 0 || o.duration <= 0 || o.warmup < 0 || o.projects < 0 || o.maxInFlight <= 0 || o.rounds < 1 {
-		fmt.Fprintln(os.Stderr, "bench: need -rate > 0, -duration > 0, -warmup >= 0, -projects >= 0, -max-inflight > 0, -rounds >= 1")
+	if *serve != "" {
+		if err := serveBaseline(*serve); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var err error
+	if o.compareClients, err = parseClients(*clients); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: -compare-clients: %v\n", err)
+		os.Exit(2)
+	}
+	if o.rate <= 0 || o.duration <= 0 || o.warmup < 0 || o.projects < 0 || o.maxInFlight <= 0 || o.rounds < 1 || o.reps < 1 || o.compareRate < 0 {
+		fmt.Fprintln(os.Stderr, "bench: need -rate > 0, -duration > 0, -warmup >= 0, -projects >= 0, -max-inflight > 0, -rounds >= 1, -reps >= 1, -compare-rate >= 0")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -117,7 +148,15 @@ func run(ctx context.Context, o options) (err error) {
 		}
 		defer stack.stop()
 	}
-	apiEnv := []string{fmt.Sprintf("WS_MAX_CONNECTIONS_PER_USER=%d", max(o.wsClients, 1))}
+	// The api's JWT secret is the bench's, so the baseline can verify the
+	// same tokens (the later JWT_SECRET wins over startAPI's own).
+	secret, err := randomHex(24)
+	if err != nil {
+		return err
+	}
+	// Room for the live-events clients of one repetition while the last
+	// one's are still closing, and the deployment section's own sockets.
+	apiEnv := []string{"JWT_SECRET=" + secret, fmt.Sprintf("WS_MAX_CONNECTIONS_PER_USER=%d", 2*max(o.wsClients, 1)+16)}
 	if stack != nil {
 		apiEnv = append(apiEnv, stack.env...)
 	}
@@ -161,68 +200,166 @@ func run(ctx context.Context, o options) (err error) {
 
 	rep := &report{
 		Machine: machine(),
-		Config: runConfig{Rate: o.rate, DurationS: o.duration.Seconds(), WarmupS: o.warmup.Seconds(),
-			Projects: o.projects, MaxInFlight: o.maxInFlight},
+		Config: runConfig{Reps: o.reps, Rate: o.rate, DurationS: o.duration.Seconds(), WarmupS: o.warmup.Seconds(),
+			Projects: o.projects, MaxInFlight: o.maxInFlight, CompareClients: o.compareClients, CompareRate: o.compareRate},
+		Memory: memReport{IdleMB: idleRSS, TargetMB: targetIdleRSSMB, Verdict: verdict(idleRSS < targetIdleRSSMB)},
 	}
 	rep.Machine.Postgres = pgVersion
-	auth := http.Header{"Authorization": {"Bearer " + c.token}}
-	cfg := loadgen.Config{Rate: o.rate, Duration: o.duration, Warmup: o.warmup, MaxInFlight: o.maxInFlight}
-	for _, ep := range []struct {
-		path   string
-		target bool
-	}{{"/api/templates", true}, {"/api/projects", false}} {
-		name := "GET " + ep.path
-		logf("%s: %.0f req/s for %v after %v warmup", name, o.rate, o.duration, o.warmup)
-		res, err := loadgen.Run(ctx, cfg, loadgen.HTTP(client, http.MethodGet, c.base+ep.path, auth))
+	cpu := &cpuLog{cpus: rep.Machine.NumCPU}
+	// Whatever was measured is printed, also when a later section fails.
+	defer func() {
+		rep.CPU = cpu.samples
+		rep.finish()
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			logf("the bench stopped early; what it measured so far:")
+			rep.writeText(os.Stderr)
+			return
 		}
-		e := endpoint(name, res, ep.target)
-		rep.Endpoints = append(rep.Endpoints, e)
-		logf("%s", e.line())
-	}
+		var text io.Writer = os.Stdout
+		if o.json {
+			text = os.Stderr
+		}
+		rep.writeText(text)
+		if o.json {
+			err = rep.writeJSON(os.Stdout)
+		}
+	}()
 
-	afterRSS, peakRSS, err := api.memMB()
-	if err != nil {
-		return fmt.Errorf("after load (did the api die?): %w", err)
+	// One-time setup of the sections that repeat.
+	var base *apiProc
+	var cmp *compareSetup
+	if len(o.compareClients) > 0 || o.compareRate > 0 {
+		if base, err = startBaseline(ctx, dbURL, secret); err != nil {
+			return err
+		}
+		defer func() {
+			base.stop(5 * time.Second)
+			if err == nil {
+				os.Remove(base.logPath)
+			}
+		}()
+		logf("baseline server up on %s", base.addr)
+		if cmp, err = setupCompare(ctx, c, "http://"+base.addr, dbURL, templates); err != nil {
+			return fmt.Errorf("platform beside the baseline: %w", err)
+		}
 	}
+	var streams []string
 	if o.wsClients > 0 {
-		if rep.Events, err = runEventsBench(ctx, o, c, api, dbURL, templates); err != nil {
+		if streams, err = setupEvents(ctx, c, templates); err != nil {
 			return fmt.Errorf("live-events bench: %w", err)
 		}
 	}
+	var deploys *deployBench
 	if stack != nil {
-		if rep.Deploy, err = runDeployBench(ctx, o, c, stack, dbURL, templates); err != nil {
+		if deploys, err = setupDeployBench(ctx, o, c, stack, dbURL, templates); err != nil {
 			return fmt.Errorf("deployment bench: %w", err)
 		}
 	}
-	if o.mwRate > 0 {
-		if rep.Middleware, err = runMiddlewareBench(ctx, o, c); err != nil {
-			return fmt.Errorf("middleware bench: %w", err)
+
+	auth := http.Header{"Authorization": {"Bearer " + c.token}}
+	cfg := loadgen.Config{Rate: o.rate, Duration: o.duration, Warmup: o.warmup, MaxInFlight: o.maxInFlight}
+	for i := 1; i <= o.reps; i++ {
+		cpu.setRep(i)
+		logf("=== repetition %d of %d ===", i, o.reps)
+		p := passReport{Rep: i}
+		rep.Passes = append(rep.Passes, p)
+		cur := &rep.Passes[len(rep.Passes)-1]
+		for _, ep := range []struct {
+			path   string
+			target bool
+		}{{"/api/templates", true}, {"/api/projects", false}} {
+			name := "GET " + ep.path
+			logf("%s: %.0f req/s for %v after %v warmup", name, o.rate, o.duration, o.warmup)
+			done := cpu.start(fmt.Sprintf("%s at %.0f req/s", name, o.rate))
+			res, err := loadgen.Run(ctx, cfg, loadgen.HTTP(client, http.MethodGet, c.base+ep.path, auth))
+			done()
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			e := endpoint(name, res, ep.target)
+			cur.Endpoints = append(cur.Endpoints, e)
+			logf("%s", e.line())
+		}
+		if cur.AfterLoadRSSMB, cur.PeakRSSMB, err = api.memMB(); err != nil {
+			return fmt.Errorf("after load (did the api die?): %w", err)
+		}
+		if cmp != nil {
+			if cur.Compare, err = runCompare(ctx, o, c, "http://"+base.addr, cmp, cpu, i); err != nil {
+				return fmt.Errorf("platform beside the baseline: %w", err)
+			}
+		}
+		if o.wsClients > 0 {
+			if cur.Events, err = runEventsBench(ctx, o, c, api, dbURL, streams, cpu); err != nil {
+				return fmt.Errorf("live-events bench: %w", err)
+			}
+		}
+		if deploys != nil {
+			if cur.Deploy, err = deploys.run(ctx, o, c, stack, cpu); err != nil {
+				return fmt.Errorf("deployment bench: %w", err)
+			}
+		}
+		if o.mwRate > 0 {
+			if cur.Middleware, err = runMiddlewareBench(ctx, o, c, cpu); err != nil {
+				return fmt.Errorf("middleware bench: %w", err)
+			}
 		}
 	}
+	// The expensive seeds, once each, then measured -reps times; last,
+	// because the rows they add would change the sections above.
 	if o.auditEvents > 0 {
-		if rep.Audit, err = runAuditBench(ctx, o.auditEvents, c, dbURL); err != nil {
+		seedS, err := setupAudit(ctx, o.auditEvents, c, dbURL)
+		if err != nil {
 			return fmt.Errorf("audit bench: %w", err)
+		}
+		for i := 1; i <= o.reps; i++ {
+			cpu.setRep(i)
+			a, err := runAuditBench(ctx, o.auditEvents, seedS, c, cpu)
+			if err != nil {
+				return fmt.Errorf("audit bench: %w", err)
+			}
+			rep.Audit = append(rep.Audit, a)
 		}
 	}
 	if o.kpiDeploys > 0 {
-		if rep.KPI, err = runKPIBench(ctx, o.kpiDeploys, c, dbURL); err != nil {
+		seeded, err := setupKPI(ctx, o.kpiDeploys, dbURL)
+		if err != nil {
 			return fmt.Errorf("analytics bench: %w", err)
 		}
-	}
-	rep.Memory = memReport{IdleMB: idleRSS, AfterLoadMB: afterRSS, PeakMB: peakRSS,
-		TargetMB: targetIdleRSSMB, Verdict: verdict(idleRSS < targetIdleRSSMB)}
-
-	var text io.Writer = os.Stdout
-	if o.json {
-		text = os.Stderr
-	}
-	rep.writeText(text)
-	if o.json {
-		return rep.writeJSON(os.Stdout)
+		for i := 1; i <= o.reps; i++ {
+			cpu.setRep(i)
+			k, err := runKPIBench(ctx, seeded, c, cpu)
+			if err != nil {
+				return fmt.Errorf("analytics bench: %w", err)
+			}
+			rep.KPI = append(rep.KPI, k)
+		}
 	}
 	return nil
+}
+
+// parseClients reads "32,64"; empty is none.
+func parseClients(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n > 4096 {
+			return nil, fmt.Errorf("%q is not a client count from 1 to 4096", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -75,7 +75,7 @@ func (r *middlewareReport) writeText(w io.Writer) {
 // route (sign-in, permission, audit event). Interleaving them in one run
 // exposes them to the same load, caches and noise, so the differences are
 // the middleware's. The platform must be built with -tags bench.
-func runMiddlewareBench(ctx context.Context, o options, c *apiClient) (*middlewareReport, error) {
+func runMiddlewareBench(ctx context.Context, o options, c *apiClient, cpu *cpuLog) (*middlewareReport, error) {
 	tpls, err := c.benchTemplates(ctx)
 	if err != nil {
 		return nil, err
@@ -135,7 +135,9 @@ func runMiddlewareBench(ctx context.Context, o options, c *apiClient) (*middlewa
 		return nil
 	}
 	logf("middleware: %d kinds of request in turn, %.0f req/s for %v after %v warmup", len(vs), o.mwRate, o.duration, o.warmup)
+	done := cpu.start(fmt.Sprintf("middleware, %.0f req/s", o.mwRate))
 	res, err := loadgen.Run(ctx, loadgen.Config{Rate: o.mwRate, Duration: o.duration, Warmup: o.warmup, MaxInFlight: o.maxInFlight}, fn)
+	done()
 	if err != nil {
 		return nil, err
 	}

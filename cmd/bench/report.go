@@ -22,15 +22,29 @@ const (
 )
 
 type report struct {
-	Machine    machineInfo       `json:"machine"`
-	Config     runConfig         `json:"config"`
-	Endpoints  []endpointReport  `json:"endpoints"`
-	Memory     memReport         `json:"memory"`
-	Deploy     *deployReport     `json:"deploy,omitempty"`
-	Events     *eventsReport     `json:"events,omitempty"`
-	KPI        *kpiReport        `json:"kpi,omitempty"`
-	Middleware *middlewareReport `json:"middleware,omitempty"`
-	Audit      *auditReport      `json:"audit,omitempty"`
+	Machine machineInfo `json:"machine"`
+	Config  runConfig   `json:"config"`
+	Memory  memReport   `json:"memory"` // the api's idle RSS, once at start
+	// Passes are the repetitions of the sections measured in turn.
+	Passes []passReport `json:"repetitions"`
+	// Audit and KPI: seeded once, then measured once per repetition.
+	Audit   []*auditReport `json:"audit,omitempty"`
+	KPI     []*kpiReport   `json:"kpi,omitempty"`
+	Summary []figureRow    `json:"summary"`
+	// CPU is where the CPU went during each measurement, by process.
+	CPU []cpuSample `json:"cpu"`
+}
+
+// passReport is one repetition of the sections run in turn.
+type passReport struct {
+	Rep            int               `json:"repetition"`
+	Endpoints      []endpointReport  `json:"endpoints"`
+	AfterLoadRSSMB float64           `json:"afterLoadRssMB"`
+	PeakRSSMB      float64           `json:"peakRssMB"`
+	Compare        *compareReport    `json:"compare,omitempty"`
+	Events         *eventsReport     `json:"events,omitempty"`
+	Deploy         *deployReport     `json:"deploy,omitempty"`
+	Middleware     *middlewareReport `json:"middleware,omitempty"`
 }
 
 type machineInfo struct {
@@ -43,11 +57,14 @@ type machineInfo struct {
 }
 
 type runConfig struct {
-	Rate        float64 `json:"rate"`
-	DurationS   float64 `json:"durationSeconds"`
-	WarmupS     float64 `json:"warmupSeconds"`
-	Projects    int     `json:"projects"`
-	MaxInFlight int     `json:"maxInFlight"`
+	Reps           int     `json:"repetitions"`
+	CompareClients []int   `json:"compareClients,omitempty"`
+	CompareRate    float64 `json:"compareRate,omitempty"`
+	Rate           float64 `json:"rate"`
+	DurationS      float64 `json:"durationSeconds"`
+	WarmupS        float64 `json:"warmupSeconds"`
+	Projects       int     `json:"projects"`
+	MaxInFlight    int     `json:"maxInFlight"`
 }
 
 type endpointReport struct {
@@ -69,11 +86,9 @@ type endpointReport struct {
 }
 
 type memReport struct {
-	IdleMB      float64 `json:"idleRssMB"`
-	AfterLoadMB float64 `json:"afterLoadRssMB"`
-	PeakMB      float64 `json:"peakRssMB"`
-	TargetMB    float64 `json:"idleTargetMB"`
-	Verdict     string  `json:"verdict"`
+	IdleMB   float64 `json:"idleRssMB"`
+	TargetMB float64 `json:"idleTargetMB"`
+	Verdict  string  `json:"verdict"`
 }
 
 func machine() machineInfo {
@@ -123,16 +138,53 @@ func (e endpointReport) line() string {
 func (r *report) writeText(w io.Writer) {
 	m := r.Machine
 	fmt.Fprintf(w, "\nmachine: %d CPU (%s), %s %s/%s, Postgres %s\n", m.NumCPU, orDash(m.CPUModel), m.GoVersion, m.OS, m.Arch, m.Postgres)
-	fmt.Fprintf(w, "load: open loop, %.0f req/s for %.0fs after %.0fs warmup, %d projects, generator, api and Postgres share the machine\n\n",
-		r.Config.Rate, r.Config.DurationS, r.Config.WarmupS, r.Config.Projects)
+	fmt.Fprintf(w, "%d repetition(s); GET load: open loop, %.0f req/s for %.0fs after %.0fs warmup, %d projects; generator, api and Postgres share the machine\n",
+		r.Config.Reps, r.Config.Rate, r.Config.DurationS, r.Config.WarmupS, r.Config.Projects)
+	mm := r.Memory
+	fmt.Fprintf(w, "api RSS at start, idle: %.1f MB (target < %.0f MB: %s)\n", mm.IdleMB, mm.TargetMB, mm.Verdict)
+	for _, p := range r.Passes {
+		fmt.Fprintf(w, "\n======== repetition %d of %d ========\n", p.Rep, r.Config.Reps)
+		writeEndpoints(w, p.Endpoints)
+		fmt.Fprintf(w, "api RSS after the GET load %.1f MB, peak %.1f MB\n", p.AfterLoadRSSMB, p.PeakRSSMB)
+		if p.Compare != nil {
+			p.Compare.writeText(w)
+		}
+		if p.Events != nil {
+			p.Events.writeText(w)
+		}
+		if p.Deploy != nil {
+			p.Deploy.writeText(w)
+		}
+		if p.Middleware != nil {
+			p.Middleware.writeText(w)
+		}
+	}
+	for i, a := range r.Audit {
+		fmt.Fprintf(w, "\n-- audit, repetition %d --", i+1)
+		a.writeText(w)
+	}
+	for i, k := range r.KPI {
+		fmt.Fprintf(w, "\n-- analytics, repetition %d --", i+1)
+		k.writeText(w)
+	}
+	if len(r.CPU) > 0 {
+		fmt.Fprintf(w, "\nCPU seconds by process during each measurement (bench = load generator and clients; other: processes the bench did not start; exited/unaccounted: machine busy time of processes gone by the end):\n")
+		for _, s := range r.CPU {
+			fmt.Fprintf(w, "  rep %d  %s\n      %s\n", s.Rep, s.Measurement, s.line())
+		}
+	}
+	writeSummary(w, r.Summary, r.Config.Reps)
+}
+
+func writeEndpoints(w io.Writer, eps []endpointReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "endpoint\ttarget/s\tachieved/s\tcount\terrors\tdropped\tp50 ms\tp95 ms\tp99 ms\tmax ms\tverdict\t")
-	for _, e := range r.Endpoints {
+	for _, e := range eps {
 		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t\n",
 			e.Name, e.TargetRate, e.Throughput, e.Count, e.Errors, e.Dropped, e.P50Ms, e.P95Ms, e.P99Ms, e.MaxMs, e.Verdict)
 	}
 	tw.Flush()
-	for _, e := range r.Endpoints {
+	for _, e := range eps {
 		if e.Target != "" {
 			fmt.Fprintf(w, "target %s: %s -> %s\n", e.Name, e.Target, e.Verdict)
 		}
@@ -142,24 +194,6 @@ func (r *report) writeText(w io.Writer) {
 		if e.MaxSendLagMs > 5 {
 			fmt.Fprintf(w, "note %s: the generator sent up to %.1f ms late (counted in the latencies)\n", e.Name, e.MaxSendLagMs)
 		}
-	}
-	mm := r.Memory
-	fmt.Fprintf(w, "\napi RSS: idle %.1f MB (target < %.0f MB: %s), after load %.1f MB, peak %.1f MB\n",
-		mm.IdleMB, mm.TargetMB, mm.Verdict, mm.AfterLoadMB, mm.PeakMB)
-	if r.Events != nil {
-		r.Events.writeText(w)
-	}
-	if r.Deploy != nil {
-		r.Deploy.writeText(w)
-	}
-	if r.Middleware != nil {
-		r.Middleware.writeText(w)
-	}
-	if r.Audit != nil {
-		r.Audit.writeText(w)
-	}
-	if r.KPI != nil {
-		r.KPI.writeText(w)
 	}
 }
 
