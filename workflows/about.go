@@ -66,8 +66,10 @@ type About struct {
 const (
 	maxSummaryBytes = 200
 	maxDetailsBytes = 16 << 10
-	// maxValueRunes bounds each user-supplied value shown (a name, a reason).
+	// maxValueRunes bounds each user-supplied value shown (a name, a
+	// reason); maxCodeRunes each platform-made one (a command, a digest).
 	maxValueRunes = 120
+	maxCodeRunes  = 400
 )
 
 // Web app routes the details link to (web/src/routes.tsx).
@@ -146,7 +148,7 @@ func code(s string) string {
 			return -1
 		}
 		return r
-	}, clipRunes(s, maxValueRunes))
+	}, clipRunes(s, maxCodeRunes))
 	if s == "" {
 		return ""
 	}

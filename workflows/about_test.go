@@ -148,7 +148,7 @@ func TestAboutFallsBackToIDs(t *testing.T) {
 	}
 	details := workflows.ApprovalDetails(workflows.ApprovalInput{ApprovalID: "a1", Type: models.ApprovalTypeRoleChange, SubjectID: "u1",
 		RequesterID: "u1", EligibleRoles: []string{models.RoleAdmin}, Timeout: 72 * time.Hour})
-	for _, want := range []string{"after 3 days", "/api/approvals/a1/decision-token", "`approve`", "`reject`", "1 approval by any `admin` (never the requester)"} {
+	for _, want := range []string{"after 3 days", "/api/approvals/a1/decision-token -H \"Authorization: Bearer $TOKEN\"`", "`approve`", "`reject`", "1 approval by any `admin` (never the requester)"} {
 		if !strings.Contains(details, want) {
 			t.Errorf("approval details without About lack %q:\n%s", want, details)
 		}
