@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/forgeai/platform/internal/apispec"
 	"github.com/forgeai/platform/internal/config"
 )
 
@@ -130,7 +131,8 @@ func TestOversizedBodyIs413(t *testing.T) {
 	go func() { _ = h.app.Listener(ln) }()
 	t.Cleanup(func() { _ = h.app.Shutdown() })
 	body := `{"email":"a@example.com","name":"` + strings.Repeat("x", 8000) + `"}`
-	resp, err := http.Post("http://"+ln.Addr().String()+"/api/auth/dev-login", "application/json", strings.NewReader(body))
+	client := &http.Client{Transport: &apispec.Transport{Validator: h.spec}} // and holds the answer to the OpenAPI document
+	resp, err := client.Post("http://"+ln.Addr().String()+"/api/auth/dev-login", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

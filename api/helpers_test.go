@@ -18,6 +18,7 @@ import (
 
 	"github.com/forgeai/platform/api"
 	"github.com/forgeai/platform/internal/ai"
+	"github.com/forgeai/platform/internal/apispec"
 	"github.com/forgeai/platform/internal/auth"
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/internal/events"
@@ -38,6 +39,8 @@ type harness struct {
 	store     *models.Store
 	workflows *fakeWorkflows
 	registry  *prometheus.Registry // what METRICS_ADDR serves (api.MetricsHandler)
+	// spec is the OpenAPI document the app serves: do holds every answer to it.
+	spec *apispec.Validator
 }
 
 // fakeWorkflows records what the API asked Temporal to do.
@@ -113,7 +116,7 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 	hub := events.NewHub(ctx, store, 0, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	store.SetNotifier(hub)
 	reg := prometheus.NewRegistry()
-	app := api.New(api.Options{
+	opts := api.Options{
 		Workflows: wf, Onboarding: o.onboarding, AppsBaseURL: "http://apps.test", Hub: hub, Context: ctx, AI: o.provider, ChatPerMinute: o.chatLimit,
 		TaskQueues: o.taskQueues, WorkerCheckEvery: o.workerCheckEvery,
 		RefreshReuseGrace: o.refreshGrace, SessionCheckEvery: o.sessionCheckEvery, OIDC: o.oidc, Approvals: o.approvals,
@@ -122,8 +125,18 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 		Store:  store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Registry: reg, DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",
 		Checks: map[string]api.Checker{"database": fakeCheck{}, "temporal": fakeCheck{temporalErr}},
-	})
-	return &harness{t: t, app: app, store: store, workflows: wf, registry: reg}
+	}
+	return &harness{t: t, app: api.New(opts), store: store, workflows: wf, registry: reg, spec: specOf(t, opts)}
+}
+
+// specOf loads the OpenAPI document a server built with o serves.
+func specOf(t *testing.T, o api.Options) *apispec.Validator {
+	t.Helper()
+	v, err := apispec.Load(api.OpenAPI(o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 type response struct {
@@ -219,6 +232,11 @@ func (h *harness) do(method, path, token string, body any, header ...string) res
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	if h.spec != nil {
+		if err := h.spec.Check(req, resp.StatusCode, resp.Header, raw); err != nil {
+			h.t.Errorf("the answer does not match the OpenAPI document (api/openapi.json): %v", err)
+		}
+	}
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 }
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/forgeai/platform/api"
+	"github.com/forgeai/platform/internal/apispec"
 	"github.com/forgeai/platform/internal/config"
 )
 
@@ -36,7 +37,8 @@ func TestMetricsSurviveMixedMethodTraffic(t *testing.T) {
 	go func() { _ = h.app.Listener(ln) }()
 	t.Cleanup(func() { _ = h.app.Shutdown() })
 	base := "http://" + ln.Addr().String()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	// apispec.Transport holds every answer to the OpenAPI document too.
+	client := &http.Client{Transport: &apispec.Transport{Validator: h.spec, Base: &http.Transport{MaxIdleConnsPerHost: 4}}}
 	t.Cleanup(client.CloseIdleConnections)
 
 	var mu sync.Mutex

@@ -96,6 +96,7 @@ type Server struct {
 	validate          *validator.Validate
 	devMode           bool
 	version           string
+	openAPI           []byte   // what GET /api/openapi.json answers (OpenAPI)
 	schemas           sync.Map // template content digest → *catalog.Schema
 
 	workflows   Workflows
@@ -131,6 +132,7 @@ func New(o Options) *fiber.App {
 		onboarding: o.Onboarding, reminderAfter: o.ReminderAfter,
 		csrf: o.Tokens.CSRF(), oidc: o.OIDC, sessionTTL: o.SessionTTL, secureCookies: o.SecureCookies,
 		sessionCheckEvery: o.SessionCheckEvery, refreshGrace: o.RefreshReuseGrace,
+		openAPI: OpenAPI(o),
 	}
 	if s.refreshGrace <= 0 {
 		s.refreshGrace = 10 * time.Second
@@ -205,9 +207,10 @@ func (s *Server) routes(app *fiber.App, o Options) {
 	// access token or cookie, with the CSRF token for a cookie).
 	s.handle(r, post, "/auth/refresh", Public, s.limitSignIn, s.refresh)
 	s.handle(r, post, "/auth/logout", Public, s.limitAnonymous, s.logout)
-	// Without a provider these answer 404 oidc_disabled.
-	s.handle(r, get, "/auth/oidc/login", Public, s.limitSignIn, s.oidcLogin)
-	s.handle(r, get, "/auth/callback", Public, s.limitSignIn, s.oidcCallback)
+	if s.oidc != nil { // routed only with a provider (OIDC_ISSUER), like dev login in dev mode
+		s.handle(r, get, "/auth/oidc/login", Public, s.limitSignIn, s.oidcLogin)
+		s.handle(r, get, "/auth/callback", Public, s.limitSignIn, s.oidcCallback)
+	}
 	s.handle(r, get, "/openapi.json", Public, s.limitAnonymous, s.openAPISpec)
 	s.handle(r, get, "/ws", SignedInOnSocket, s.limitAnonymous, s.wsUpgrade, websocket.New(s.wsHandler, websocket.Config{ReadBufferSize: 4096, WriteBufferSize: 4096}))
 	s.handle(r, get, "/events", SignedIn, s.sse)
