@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sethvargo/go-retry"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
@@ -55,6 +56,57 @@ type StepInput struct {
 	Status       string // deployment status while the step runs
 	Outcome      string // for EndStep
 	Error        string
+}
+
+// StepRecord asks a step's own activity to record the step: its start
+// before the work, its success after it (from workflow version 4; before,
+// the workflow ran StartStep and EndStep around the activity). A failure
+// is recorded by the workflow, which also decides about retries.
+type StepRecord struct {
+	Step   string
+	Status string // the deployment's status while the step runs
+}
+
+// startRecorded records the step's start, if the activity records it.
+func (a *Deployment) startRecorded(ctx context.Context, deploymentID string, rec *StepRecord) error {
+	if rec == nil {
+		return nil
+	}
+	return recordWrite(ctx, "start step", func(ctx context.Context) error {
+		_, err := a.Store.StartStep(ctx, deploymentID, rec.Step, rec.Status)
+		return err
+	})
+}
+
+// endRecorded records the step's success, unless the activity was
+// cancelled meanwhile: then the workflow records the step cancelled.
+func (a *Deployment) endRecorded(ctx context.Context, deploymentID string, rec *StepRecord) error {
+	if rec == nil {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return recordWrite(ctx, "end step", func(ctx context.Context) error {
+		_, err := a.Store.EndStep(ctx, deploymentID, rec.Step, models.StepSucceeded, "")
+		return err
+	})
+}
+
+// recordWrite retries a step's bookkeeping write for as long as the
+// activity's attempt lasts (its context), so a short database outage delays
+// the step instead of spending one of its attempts; the bookkeeping the
+// workflow itself schedules retries for a day. A missing row is final.
+func recordWrite(ctx context.Context, op string, write func(context.Context) error) error {
+	backoff := retry.WithCappedDuration(2*time.Second, retry.NewExponential(100*time.Millisecond))
+	err := retry.Do(ctx, backoff, func(ctx context.Context) error {
+		err := write(ctx)
+		if err == nil || errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+		return retry.RetryableError(err)
+	})
+	return storeError(op, err)
 }
 
 // StartStep records that a step began. Idempotent: a repeat changes nothing.

@@ -23,7 +23,10 @@ import (
 )
 
 // GenerateInput names the deployment whose source is generated.
-type GenerateInput struct{ DeploymentID string }
+type GenerateInput struct {
+	DeploymentID string
+	Record       *StepRecord `json:",omitempty"`
+}
 
 // GenerateOutput carries only digests, so workflow history stays small.
 type GenerateOutput struct {
@@ -43,6 +46,17 @@ type GenerateOutput struct {
 // Idempotent: a deployment that has a source digest keeps it.
 func (a *Deployment) GenerateSource(ctx context.Context, in GenerateInput) (GenerateOutput, error) {
 	faultPoint(ctx, in.DeploymentID)
+	if err := a.startRecorded(ctx, in.DeploymentID, in.Record); err != nil {
+		return GenerateOutput{}, err
+	}
+	out, err := a.generateSource(ctx, in)
+	if err != nil {
+		return GenerateOutput{}, err
+	}
+	return out, a.endRecorded(ctx, in.DeploymentID, in.Record)
+}
+
+func (a *Deployment) generateSource(ctx context.Context, in GenerateInput) (GenerateOutput, error) {
 	d, err := a.Store.DeploymentByID(ctx, in.DeploymentID)
 	if err != nil {
 		return GenerateOutput{}, storeError("load deployment", err)
@@ -174,6 +188,7 @@ func generationError(err error) error {
 type BuildInput struct {
 	DeploymentID string
 	SourceDigest string
+	Record       *StepRecord `json:",omitempty"`
 }
 
 // BuildOutput is the content digest of the built artifact.
@@ -193,6 +208,9 @@ func (a *Deployment) Build(ctx context.Context, in BuildInput) (BuildOutput, err
 	faultPoint(ctx, in.DeploymentID)
 	stop := heartbeatEvery(ctx, 2*time.Second, "building")
 	defer stop()
+	if err := a.startRecorded(ctx, in.DeploymentID, in.Record); err != nil {
+		return BuildOutput{}, err
+	}
 	type built struct {
 		out BuildOutput
 		err error
@@ -204,7 +222,10 @@ func (a *Deployment) Build(ctx context.Context, in BuildInput) (BuildOutput, err
 	}()
 	select {
 	case b := <-done:
-		return b.out, b.err
+		if b.err != nil {
+			return BuildOutput{}, b.err
+		}
+		return b.out, a.endRecorded(ctx, in.DeploymentID, in.Record)
 	case <-ctx.Done():
 		return BuildOutput{}, fmt.Errorf("build: %w", ctx.Err())
 	}
@@ -245,7 +266,10 @@ func (a *Deployment) build(ctx context.Context, in BuildInput) (BuildOutput, err
 }
 
 // PublishInput names the deployment to make live.
-type PublishInput struct{ DeploymentID string }
+type PublishInput struct {
+	DeploymentID string
+	Record       *StepRecord `json:",omitempty"`
+}
 
 // PublishOutput is where the release is served: the project's own origin
 // (appshost.Origins), and the deployment's.
@@ -265,6 +289,9 @@ func (a *Deployment) Publish(ctx context.Context, in PublishInput) (PublishOutpu
 	faultPoint(ctx, in.DeploymentID)
 	stop := heartbeatEvery(ctx, 2*time.Second, "publishing")
 	defer stop()
+	if err := a.startRecorded(ctx, in.DeploymentID, in.Record); err != nil {
+		return PublishOutput{}, err
+	}
 	origins, err := appshost.ParseOrigins(a.AppsBaseURL)
 	if err != nil {
 		return PublishOutput{}, fmt.Errorf("publish: %w", err)
@@ -282,14 +309,15 @@ func (a *Deployment) Publish(ctx context.Context, in PublishInput) (PublishOutpu
 	if pub.PreviousDeploymentID != nil {
 		out.PreviousDeploymentID = *pub.PreviousDeploymentID
 	}
-	return out, nil
+	return out, a.endRecorded(ctx, in.DeploymentID, in.Record)
 }
 
 // VerifyInput names what should now be live.
 type VerifyInput struct {
 	DeploymentID   string
 	ArtifactDigest string
-	Slug           string // the project's; looked up when empty (older workflows)
+	Slug           string      // the project's; looked up when empty (older workflows)
+	Record         *StepRecord `json:",omitempty"`
 }
 
 // Verify fetches the live URL from the apps host, as a visitor would: it
@@ -303,6 +331,9 @@ type VerifyInput struct {
 // which it logs.
 func (a *Deployment) Verify(ctx context.Context, in VerifyInput) error {
 	faultPoint(ctx, in.DeploymentID)
+	if err := a.startRecorded(ctx, in.DeploymentID, in.Record); err != nil {
+		return err
+	}
 	slug := in.Slug
 	if slug == "" {
 		d, err := a.Store.DeploymentByID(ctx, in.DeploymentID)
@@ -331,7 +362,7 @@ func (a *Deployment) Verify(ctx context.Context, in VerifyInput) error {
 		activity.GetLogger(ctx).Warn("verify failed", "url", url, "host", host, "code", err.code, "error", err.detail)
 		return temporal.NewApplicationErrorWithCause("verify: "+err.public, ErrTypeVerifyFailed, err.detail)
 	}
-	return nil
+	return a.endRecorded(ctx, in.DeploymentID, in.Record)
 }
 
 // verifyTarget is the URL Verify fetches and the Host it names: the app's

@@ -35,11 +35,16 @@ const (
 // queuesFor lists the task queues a deployment in status needs a worker on,
 // the one its current step runs on first: the workflow and its bookkeeping
 // run on the platform queue, generate, build and publish on the deploy queue.
+// A queued deployment needs both: the workflow starts on the platform queue
+// and its first step, generate, is what marks it generating once a deploy
+// worker takes it.
 func queuesFor(status string) []string {
 	switch status {
 	case models.DeployGenerating, models.DeployBuilding, models.DeployPublishing:
 		return []string{workflows.DeployQueue, workflows.PlatformQueue}
-	case models.DeployQueued, models.DeployPendingApproval, models.DeployVerifying:
+	case models.DeployQueued:
+		return []string{workflows.PlatformQueue, workflows.DeployQueue}
+	case models.DeployPendingApproval, models.DeployVerifying:
 		return []string{workflows.PlatformQueue}
 	}
 	return nil

@@ -86,7 +86,9 @@ func TestDeploymentShowsTheWorkerItWaitsFor(t *testing.T) {
 	}{
 		{"queued, every queue polled", "", "", nil, nil, "", ""},
 		{"queued without a platform worker", "", "", []string{workflows.PlatformQueue}, nil, "platform", "waiting for a worker on task queue platform"},
-		{"queued needs no deploy worker", "", "", []string{workflows.DeployQueue}, nil, "", ""},
+		// A queued deployment's first step (generate, or a rollback's
+		// publish) runs on the deploy queue and records itself there.
+		{"queued without a deploy worker", "", "", []string{workflows.DeployQueue}, nil, "deploy", "waiting for a worker on task queue deploy"},
 		{"generating without a deploy worker", workflows.StepGenerate, models.DeployGenerating, []string{workflows.DeployQueue}, nil, "deploy", "waiting for a worker on task queue deploy"},
 		{"generating without any worker", workflows.StepGenerate, models.DeployGenerating, []string{workflows.PlatformQueue, workflows.DeployQueue}, nil,
 			"deploy", "waiting for a worker on task queues deploy and platform"},

@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"go.temporal.io/sdk/client"
 	"io"
 	"log/slog"
 	"net/http"
@@ -130,6 +131,32 @@ func (c *apiClient) waitStatus(id string, timeout time.Duration, statuses ...str
 	return d
 }
 
+// waitPendingActivity waits until the workflow has scheduled an activity of
+// the type that has not completed yet (e.g. one waiting for a worker).
+func waitPendingActivity(t *testing.T, address, workflowID, activityType string, timeout time.Duration) {
+	t.Helper()
+	tc, err := client.Dial(client.Options{HostPort: address})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	deadline := time.Now().Add(timeout)
+	for {
+		desc, err := tc.DescribeWorkflowExecution(t.Context(), workflowID, "")
+		if err == nil {
+			for _, pa := range desc.GetPendingActivities() {
+				if pa.GetActivityType().GetName() == activityType {
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s has no pending %s after %s (describe error %v)", workflowID, activityType, timeout, err)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+}
+
 // appURL is the address of a project's live app on the stack's apps host.
 func (s *stack) appURL(slug string) string {
 	return strings.Replace(s.apps, "://", "://"+slug+".", 1) + "/"
@@ -228,7 +255,8 @@ func TestDeployRollbackAndCancelEndToEnd(t *testing.T) {
 	platformOnly := s.worker("platform")
 	admin.call("PATCH", "/api/projects/"+projectID, map[string]any{"configuration": map[string]any{"appName": "Never Published"}}, 200, nil)
 	pending := admin.deploy(projectID)
-	admin.waitStatus(pending.ID, 30*time.Second, "generating")
+	// It stays queued: its generate step, which records itself, waits for a deploy worker.
+	waitPendingActivity(t, s.temporal.Address(), "deployment-"+pending.ID, "GenerateSource", 30*time.Second)
 	admin.call("POST", "/api/deployments/"+pending.ID+"/cancel", nil, 202, nil)
 	cancelled := admin.waitStatus(pending.ID, 30*time.Second, "cancelled")
 	recordHistory(t, s.temporal.Address(), "deployment-"+pending.ID, "deployment_cancelled")

@@ -40,7 +40,9 @@ func TestDeploymentWaitsVisiblyForADeployWorker(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if got.Status != "generating" || !strings.Contains(got.WaitingFor.Message, "task queue deploy") {
+	// It stays queued: its first step records itself once a deploy worker
+	// takes it.
+	if got.Status != "queued" || !strings.Contains(got.WaitingFor.Message, "task queue deploy") {
 		t.Fatalf("waiting deployment: status %q, waitingFor %+v", got.Status, *got.WaitingFor)
 	}
 	var list []waitingDeployment

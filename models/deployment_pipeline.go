@@ -26,18 +26,21 @@ func isTerminal(status string) bool {
 }
 
 // StartStep moves an unfinished deployment to status and marks step running.
-// Repeating it (an activity retry) changes nothing further.
+// Repeating it (an activity retry) changes nothing further, also once the
+// step has finished: a step's activity that recorded its success and is run
+// again (its worker died before reporting) neither restarts the step nor
+// moves the deployment back.
 func (s *Store) StartStep(ctx context.Context, id, step, status string) (Deployment, error) {
 	return s.updateDeployment(ctx, "start step", id, func(d *Deployment) []eventOut {
 		if isTerminal(d.Status) {
 			return nil
 		}
+		i := stepIndex(d.Steps.V, step)
+		if i >= 0 && (d.Steps.V[i].Status == StepRunning || d.Steps.V[i].FinishedAt != nil) {
+			return nil // a retry of the same start, or of a step that ended
+		}
 		d.Status = status
 		now := time.Now().UTC()
-		i := stepIndex(d.Steps.V, step)
-		if i >= 0 && d.Steps.V[i].Status == StepRunning {
-			return nil // a retry of the same start
-		}
 		if i < 0 {
 			d.Steps.V = append(d.Steps.V, Step{Name: step, Status: StepRunning, StartedAt: &now})
 		} else {

@@ -165,6 +165,10 @@ type pipeline struct {
 	// approval to end, and a step that ends after the cancellation counts
 	// as cancelled.
 	awaitsCancellation bool
+	// selfRecording: each step's own activity records the step's start and
+	// success, instead of two more activities per step; a failed step and
+	// the deployment's end are still recorded by the workflow.
+	selfRecording bool
 	// root is the workflow's own context, where its current details live.
 	root workflow.Context
 }
@@ -182,12 +186,15 @@ const SearchStatusRunning = "running"
 //	3: a cancellation waits for Publish (which heartbeats) and for the
 //	   approval child to end (WaitForCancellation), and a step whose
 //	   activity ends after the cancellation is recorded cancelled
+//	4: each step's activity records the step's start and success itself:
+//	   5 activities per deployment (4 steps and the end), not 13
 const deploymentChange = "approval-gate"
 
 func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
-	v := workflow.GetVersion(ctx, deploymentChange, workflow.DefaultVersion, 3)
+	v := workflow.GetVersion(ctx, deploymentChange, workflow.DefaultVersion, 4)
 	p.coarseStatus = v >= 2
 	p.awaitsCancellation = v >= 3
+	p.selfRecording = v >= 4
 	p.show(models.DeployQueued, "", "")
 	if v >= 1 && p.in.ApprovalID != "" {
 		if err := p.awaitApproval(ctx); err != nil {
@@ -201,12 +208,13 @@ func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
 	if artifact == "" {
 		var gen activities.GenerateOutput
 		if err := p.stepRun(ctx, StepGenerate, models.DeployGenerating, generate, a.GenerateSource,
-			activities.GenerateInput{DeploymentID: p.in.DeploymentID}, &gen); err != nil {
+			activities.GenerateInput{DeploymentID: p.in.DeploymentID, Record: p.record(StepGenerate, models.DeployGenerating)}, &gen); err != nil {
 			return DeploymentResult{}, err
 		}
 		var built activities.BuildOutput
 		if err := p.stepRun(ctx, StepBuild, models.DeployBuilding, buildStep, a.Build,
-			activities.BuildInput{DeploymentID: p.in.DeploymentID, SourceDigest: gen.SourceDigest}, &built); err != nil {
+			activities.BuildInput{DeploymentID: p.in.DeploymentID, SourceDigest: gen.SourceDigest,
+				Record: p.record(StepBuild, models.DeployBuilding)}, &built); err != nil {
 			return DeploymentResult{}, err
 		}
 		artifact = built.ArtifactDigest
@@ -218,11 +226,12 @@ func (p *pipeline) run(ctx workflow.Context) (DeploymentResult, error) {
 	}
 	var pub activities.PublishOutput
 	if err := p.stepRun(ctx, StepPublish, models.DeployPublishing, publishOpts, a.Publish,
-		activities.PublishInput{DeploymentID: p.in.DeploymentID}, &pub); err != nil {
+		activities.PublishInput{DeploymentID: p.in.DeploymentID, Record: p.record(StepPublish, models.DeployPublishing)}, &pub); err != nil {
 		return DeploymentResult{}, err
 	}
 	if err := p.stepRun(ctx, StepVerify, models.DeployVerifying, verify, a.Verify,
-		activities.VerifyInput{DeploymentID: p.in.DeploymentID, ArtifactDigest: artifact, Slug: pub.Slug}, nil); err != nil {
+		activities.VerifyInput{DeploymentID: p.in.DeploymentID, ArtifactDigest: artifact, Slug: pub.Slug,
+			Record: p.record(StepVerify, models.DeployVerifying)}, nil); err != nil {
 		return DeploymentResult{}, err
 	}
 	p.finish(ctx, models.DeployDeployed, pub.URL, "")
@@ -236,10 +245,12 @@ func (p *pipeline) stepRun(ctx workflow.Context, step, status string, opts workf
 	if !p.coarseStatus {
 		setStatus(ctx, status)
 	}
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, bookkeeping), a.StartStep,
-		activities.StepInput{DeploymentID: p.in.DeploymentID, Step: step, Status: status}).Get(ctx, nil)
-	if err != nil {
-		return err
+	if !p.selfRecording {
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, bookkeeping), a.StartStep,
+			activities.StepInput{DeploymentID: p.in.DeploymentID, Step: step, Status: status}).Get(ctx, nil)
+		if err != nil {
+			return err
+		}
 	}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), fn, input).Get(ctx, out); err != nil {
 		return err
@@ -249,9 +260,20 @@ func (p *pipeline) stepRun(ctx workflow.Context, step, status string, opts workf
 		// waits for): the deployment is cancelled all the same.
 		return temporal.NewCanceledError()
 	}
-	p.endStep(ctx, step, models.StepSucceeded, "")
+	if !p.selfRecording {
+		p.endStep(ctx, step, models.StepSucceeded, "")
+	}
 	p.step = ""
 	return nil
+}
+
+// record is what a step's activity records itself (nil before version 4,
+// when the workflow ran StartStep and EndStep around it).
+func (p *pipeline) record(step, status string) *activities.StepRecord {
+	if !p.selfRecording {
+		return nil
+	}
+	return &activities.StepRecord{Step: step, Status: status}
 }
 
 func (p *pipeline) endStep(ctx workflow.Context, step, outcome, reason string) {

@@ -118,7 +118,6 @@ func TestBookkeepingOutlastsADatabaseOutage(t *testing.T) {
 		}
 		return nil
 	})
-	rec.failStarts.Store(6)
 	rec.failFinishes.Store(9)
 	env.ExecuteWorkflow(workflows.DeploymentWorkflowName, input())
 	if err := env.GetWorkflowError(); err == nil || temporal.IsCanceledError(err) {
@@ -127,7 +126,10 @@ func TestBookkeepingOutlastsADatabaseOutage(t *testing.T) {
 	if f := rec.finished(t); f.Status != models.DeployFailed || rec.restored.Load() != 1 {
 		t.Fatalf("finish = %+v, restores %d", f, rec.restored.Load())
 	}
-	for _, name := range []string{"StartStep", "EndStep", "Finish", "RestoreRelease"} {
+	// From workflow version 4 a step's start and success are written by the
+	// step's own activity, which retries the write itself (activities'
+	// tests); what the workflow still writes retries for a day.
+	for _, name := range []string{"EndStep", "Finish", "RestoreRelease"} {
 		opts := spy.activity(name)
 		if p := opts.RetryPolicy; p == nil || p.MaximumAttempts != 0 || p.MaximumInterval > 30*time.Second || opts.ScheduleToCloseTimeout < time.Hour {
 			t.Errorf("%s: retry policy %+v, schedule-to-close %s: want retries until it succeeds", name, p, opts.ScheduleToCloseTimeout)

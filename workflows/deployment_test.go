@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -91,7 +93,39 @@ func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *recorder) {
 		rec.restored.Add(1)
 		return nil
 	})
+	rec.observeSelfRecording(env)
 	return env, rec
+}
+
+// observeSelfRecording records what the step activities record themselves
+// (workflow version 4): a step's start when its activity starts, its
+// success when the activity succeeds, as the real activities do.
+func (r *recorder) observeSelfRecording(env *testsuite.TestWorkflowEnvironment) {
+	var mu sync.Mutex
+	started := map[string]activities.VerifyInput{} // by activity id
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+		var in activities.VerifyInput // every step input has DeploymentID and Record
+		if err := args.Get(&in); err != nil || in.Record == nil {
+			return
+		}
+		mu.Lock()
+		started[info.ActivityID] = in
+		mu.Unlock()
+		r.mu.Lock()
+		r.steps = append(r.steps, in.Record.Step)
+		r.mu.Unlock()
+	})
+	env.SetOnActivityCompletedListener(func(info *activity.Info, _ converter.EncodedValue, err error) {
+		mu.Lock()
+		in, ok := started[info.ActivityID]
+		mu.Unlock()
+		if !ok || err != nil {
+			return
+		}
+		r.mu.Lock()
+		r.ended = append(r.ended, activities.StepInput{DeploymentID: in.DeploymentID, Step: in.Record.Step, Outcome: models.StepSucceeded})
+		r.mu.Unlock()
+	})
 }
 
 func (r *recorder) finished(t *testing.T) activities.FinishInput {
@@ -103,20 +137,27 @@ func (r *recorder) finished(t *testing.T) activities.FinishInput {
 	return f
 }
 
+// verifying matches Verify's input for the deployment "d1" and artifact.
+func verifying(artifact string) any {
+	return mock.MatchedBy(func(in activities.VerifyInput) bool { return in.DeploymentID == "d1" && in.ArtifactDigest == artifact })
+}
+
 func input() workflows.DeploymentInput {
 	return workflows.DeploymentInput{DeploymentID: "d1", ProjectID: "p1", OwnerID: "u1"}
 }
 
 func happyActivities(env *testsuite.TestWorkflowEnvironment) {
 	env.OnActivity(a.GenerateSource, mock.Anything, mock.Anything).Return(activities.GenerateOutput{SourceDigest: source, Files: 4}, nil)
-	env.OnActivity(a.Build, mock.Anything, activities.BuildInput{DeploymentID: "d1", SourceDigest: source}).Return(activities.BuildOutput{ArtifactDigest: artifact}, nil)
+	env.OnActivity(a.Build, mock.Anything, mock.MatchedBy(func(in activities.BuildInput) bool {
+		return in.DeploymentID == "d1" && in.SourceDigest == source
+	})).Return(activities.BuildOutput{ArtifactDigest: artifact}, nil)
 	env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(activities.PublishOutput{URL: liveURL}, nil)
 }
 
 func TestDeploymentHappyPath(t *testing.T) {
 	env, rec := newEnv(t)
 	happyActivities(env)
-	env.OnActivity(a.Verify, mock.Anything, activities.VerifyInput{DeploymentID: "d1", ArtifactDigest: artifact}).Return(nil)
+	env.OnActivity(a.Verify, mock.Anything, verifying(artifact)).Return(nil)
 	var statuses []string
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		if v, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(workflows.DeploymentStatusKey); ok {
@@ -244,7 +285,7 @@ func TestDeploymentRetriesThenSucceeds(t *testing.T) {
 func TestRollbackRepublishesWithoutRegenerating(t *testing.T) {
 	env, rec := newEnv(t)
 	env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(activities.PublishOutput{URL: liveURL}, nil)
-	env.OnActivity(a.Verify, mock.Anything, activities.VerifyInput{DeploymentID: "d1", ArtifactDigest: artifact}).Return(nil)
+	env.OnActivity(a.Verify, mock.Anything, verifying(artifact)).Return(nil)
 	in := input()
 	in.RollbackArtifact = artifact
 	env.ExecuteWorkflow(workflows.DeploymentWorkflowName, in)
