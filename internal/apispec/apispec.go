@@ -42,6 +42,16 @@ type Validator struct {
 	errorEnvelope *openapi3.Schema
 }
 
+// schemaOptions check formats too (uuid, date-time, date) and keep errors
+// to the path and reason, without the schema and value.
+var schemaOptions = []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation(),
+	openapi3.SetSchemaErrorMessageCustomizer(func(err *openapi3.SchemaError) string {
+		if len(err.JSONPointer()) > 0 && !strings.Contains(err.Reason, "/") {
+			return "at /" + strings.Join(err.JSONPointer(), "/") + ": " + err.Reason
+		}
+		return err.Reason // the JSON Schema 2020-12 validator's reasons name the path
+	})}
+
 // Media types whose bodies are text the schema describes as a string.
 var textMediaTypes = []string{"text/event-stream", "text/csv", "text/plain"}
 
@@ -162,7 +172,8 @@ func (v *Validator) check(req *http.Request, status int, header http.Header, bod
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
 		Status:                 status,
 		Header:                 header,
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true,
+			SchemaValidationOptions: schemaOptions},
 	}
 	in.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
@@ -185,7 +196,7 @@ func (v *Validator) checkUnlisted(req *http.Request, status int, header http.Hea
 	if err := json.Unmarshal(body, &value); err != nil {
 		return fmt.Errorf("%s %s answered %d with a body that is not JSON: %s", req.Method, req.URL.Path, status, excerpt(body))
 	}
-	if err := v.errorEnvelope.VisitJSON(value, openapi3.EnableJSONSchema2020(), openapi3.MultiErrors()); err != nil {
+	if err := v.errorEnvelope.VisitJSON(value, append(schemaOptions, openapi3.EnableJSONSchema2020(), openapi3.MultiErrors())...); err != nil {
 		return fmt.Errorf("%s %s answered %d without the error envelope: %w; body: %s", req.Method, req.URL.Path, status, err, excerpt(body))
 	}
 	return nil

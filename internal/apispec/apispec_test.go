@@ -19,7 +19,8 @@ const testDoc = `{
           "type": "object", "additionalProperties": false, "required": ["data"],
           "properties": {"data": {"type": "object", "additionalProperties": false, "required": ["id", "owner"],
             "properties": {"id": {"type": "string"}, "owner": {"type": ["string", "null"]},
-                           "state": {"type": "string", "enum": ["on", "off"]}}}}}}}},
+                           "state": {"type": "string", "enum": ["on", "off"]},
+                           "at": {"type": "string", "format": "date-time"}}}}}}}},
         "204": {"description": "No content"},
         "404": {"$ref": "#/components/responses/Error"}
       }}},
@@ -54,7 +55,7 @@ func TestCheckAcceptsWhatTheDocumentDescribes(t *testing.T) {
 		body         string
 	}{
 		{"GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":"1","owner":null}}`},
-		{"GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":"1","owner":"u","state":"on"}}`},
+		{"GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":"1","owner":"u","state":"on","at":"2026-01-02T03:04:05.678Z"}}`},
 		{"GET", "/api/things/1", 204, http.Header{}, ``},
 		{"GET", "/api/things/1", 404, jsonHeader(), `{"error":{"code":"not_found","message":"not found"}}`},
 		{"GET", "/api/nothing", 404, jsonHeader(), `{"error":{"code":"not_found","message":"Not Found"}}`},
@@ -85,6 +86,7 @@ func TestCheckRefusesWhatTheDocumentDoesNotDescribe(t *testing.T) {
 		{"unknown field", "GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":"1","owner":null,"secret":"s"}}`, "secret"},
 		{"null where not nullable", "GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":null,"owner":null}}`, "id"},
 		{"value outside the enum", "GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":"1","owner":null,"state":"maybe"}}`, "state"},
+		{"not a date-time", "GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":"1","owner":null,"at":"yesterday"}}`, "date-time"},
 		{"wrong content type", "GET", "/api/things/1", 200, http.Header{"Content-Type": []string{"text/plain"}}, `{"data":{"id":"1","owner":null}}`, "Content-Type"},
 		{"body where none is described", "GET", "/api/things/1", 204, jsonHeader(), `{"data":{}}`, "describes none"},
 		{"error without the envelope", "GET", "/api/things/1", 404, jsonHeader(), `{"message":"gone"}`, "error"},
@@ -96,7 +98,9 @@ func TestCheckRefusesWhatTheDocumentDoesNotDescribe(t *testing.T) {
 		err := v.Check(req, c.status, c.header, []byte(c.body))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want an error mentioning %q", c.name, err, c.want)
+			continue
 		}
+		t.Logf("%s: %v", c.name, err)
 	}
 }
 
