@@ -139,8 +139,16 @@ func approvalHow(in ApprovalInput) []string {
 // where to look in the platform.
 func ApprovalDetails(in ApprovalInput) string {
 	ab := aboutOf(in.About)
+	// The UI shows the first lines of the details without scrolling: what,
+	// who asked, who decides, by when; then what exactly is under review.
 	lines := []string{
 		field("Asks to", approvalWhat(in)),
+		field("Asked by", person(ab.RequesterName, ab.RequesterEmail, in.RequesterID)),
+		field("Who may decide", whoDecides(in)),
+		field("Deadline", after(ab.Timeout, in.Timeout, ab.Deadline)+": then the request expires"),
+	}
+	if in.EscalateAfter > 0 && in.EscalateAfter < in.Timeout {
+		lines = append(lines, field("Escalates", after(ab.EscalateAfter, in.EscalateAfter, ab.EscalatesAt)+": admins are notified and may decide"))
 	}
 	switch in.Type {
 	case models.ApprovalTypeDeployment:
@@ -168,14 +176,6 @@ func ApprovalDetails(in ApprovalInput) string {
 			lines = append(lines, field("Reason given", text(ab.Reason)))
 		}
 	}
-	lines = append(lines,
-		field("Asked by", person(ab.RequesterName, ab.RequesterEmail, in.RequesterID)),
-		field("Who may decide", whoDecides(in)),
-	)
-	if in.EscalateAfter > 0 && in.EscalateAfter < in.Timeout {
-		lines = append(lines, field("Escalates", after(ab.EscalateAfter, in.EscalateAfter, ab.EscalatesAt)+": admins are notified and may decide"))
-	}
-	lines = append(lines, field("Deadline", after(ab.Timeout, in.Timeout, ab.Deadline)+": then the request expires"))
 	lines = append(lines, "**How to decide**\n")
 	lines = append(lines, approvalHow(in)...)
 	lines = append(lines, "", field("Approval", code(in.ApprovalID)+" (type "+code(in.Type)+")"))

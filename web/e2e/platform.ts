@@ -20,6 +20,8 @@ export interface PlatformInfo {
   apiURL: string
   /** The apps host: each published app is on its own origin, `http://<slug>.localhost:<port>/`. */
   appsURL: string
+  /** The embedded Temporal dev server's Web UI (TEMPORAL_UI_PORT). */
+  temporalUIURL: string
   dataDir: string
   logFile: string
 }
@@ -116,7 +118,11 @@ export class Platform {
     // detached: its own process group, so stop() reaches the Temporal dev server too.
     const child = spawn(o.platformBin, ['dev'], { cwd: dataDir, env, detached: true, stdio: ['ignore', fd, fd] })
     closeSync(fd)
-    const p = new Platform({ baseURL, apiURL: `http://127.0.0.1:${apiPort}`, appsURL, dataDir, logFile }, relay, child)
+    const p = new Platform(
+      { baseURL, apiURL: `http://127.0.0.1:${apiPort}`, appsURL, temporalUIURL: `http://127.0.0.1:${uiPort}`, dataDir, logFile },
+      relay,
+      child,
+    )
     process.once('exit', () => p.kill('SIGKILL'))
     try {
       await p.waitReady(o.readyTimeoutMs ?? 120_000)
