@@ -96,6 +96,9 @@ func newValidator() *validator.Validate {
 		}
 		return name
 	})
+	_ = v.RegisterValidation("public_http_url", func(fl validator.FieldLevel) bool {
+		return publicHTTPURL(fl.Field().String())
+	})
 	_ = v.RegisterValidation("industry_or_empty", func(fl validator.FieldLevel) bool {
 		s := fl.Field().String()
 		return s == "" || slices.Contains(catalog.Industries(), s)
@@ -149,6 +152,8 @@ func ruleMessage(fe validator.FieldError) string {
 		return "must be a UUID"
 	case "url", "http_url":
 		return "must be an http(s) URL"
+	case "public_http_url":
+		return "must be an http(s) URL of a public host (no IP address of a private, loopback, link-local or metadata network, no local name, no credentials)"
 	}
 	return "is invalid (" + fe.Tag() + ")"
 }

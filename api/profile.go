@@ -42,7 +42,7 @@ func toUser(u models.User) userResponse {
 type updateProfileRequest struct {
 	Name        *string        `json:"name" validate:"omitempty,max=120"`
 	Company     *string        `json:"company" validate:"omitempty,max=120"`
-	AvatarURL   *string        `json:"avatarUrl" validate:"omitempty,max=2048,http_url"`
+	AvatarURL   *string        `json:"avatarUrl" validate:"omitempty,max=2048,public_http_url"`
 	Industry    *string        `json:"industry" validate:"omitnil,industry_or_empty"`
 	Preferences map[string]any `json:"preferences"`
 }

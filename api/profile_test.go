@@ -52,3 +52,30 @@ func TestProfile(t *testing.T) {
 		}
 	})
 }
+
+// A profile's avatarUrl is shown to others and never fetched by the
+// platform; it must not name cloud metadata, the platform's own services
+// (Temporal on 7233), loopback, private networks or local names, in any
+// spelling (OWASP API7, issue 13).
+func TestAvatarURLNamesNoInternalAddress(t *testing.T) {
+	h := newHarness(t, config.SQLite, options{devMode: true})
+	h.login("admin@example.com")
+	token, _, _ := h.login("user@example.com")
+	for _, bad := range []string{
+		"http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/", "http://metadata.google.internal/x",
+		"http://100.100.100.200/", "http://2852039166/", "http://0xa9fea9fe/", "http://0251.0376.0251.0376/",
+		"http://127.0.0.1:7233/", "http://127.1:7233/", "http://localhost:7233/", "http://app.localhost:8081/",
+		"http://[::1]:7233/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0:7233/", "http://10.0.0.1/", "http://192.168.1.1/",
+		"http://172.16.0.1/", "http://intranet/", "http://printer.local/", "http://admin:pw@example.com/a.png",
+		"file:///etc/passwd", "gopher://127.0.0.1:7233/_x", "ftp://example.com/a.png", "data:image/png;base64,AAAA",
+	} {
+		h.do("PATCH", "/api/user/profile", token, map[string]any{"avatarUrl": bad}).expectField(t, 400, "avatarUrl")
+	}
+	var p profileOut
+	for _, good := range []string{"https://avatars.example.com/u/1.png", "http://cdn.example.org:8443/a.png", "https://8.8.8.8/a.png"} {
+		h.do("PATCH", "/api/user/profile", token, map[string]any{"avatarUrl": good}).expect(t, 200).data(t, &p)
+		if p.AvatarURL != good {
+			t.Fatalf("avatarUrl %q stored as %q", good, p.AvatarURL)
+		}
+	}
+}
