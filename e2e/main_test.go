@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/forgeai/platform/internal/apispec"
 )
 
 var (
@@ -195,8 +197,10 @@ func tail(s string, n int) string {
 	return s
 }
 
-// httpClient bounds every API call, so a hang fails the test instead of CI.
-var httpClient = &http.Client{Timeout: 60 * time.Second}
+// httpClient bounds every API call, so a hang fails the test instead of CI,
+// and holds every answer to the OpenAPI document the platform serves
+// (internal/apispec): a mismatch is the call's error.
+var httpClient = &http.Client{Timeout: 60 * time.Second, Transport: &apispec.Transport{}}
 
 // client is a tiny JSON-over-HTTP client of the API.
 type apiClient struct {
