@@ -52,9 +52,16 @@ type errorBody struct {
 }
 
 // errorHandler is the one place errors become HTTP responses. Sentinels map to
-// statuses; anything unknown is logged and answered as a bare 500.
-func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+// statuses; anything unknown is logged and answered as a bare 500. An error
+// the server raised before any middleware ran (a body over the limit) gets
+// the security headers here (hsts: PUBLIC_URL is https).
+func errorHandler(log *slog.Logger, hsts bool) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
+		if len(c.Response().Header.Peek(fiber.HeaderXContentTypeOptions)) == 0 {
+			setSecurityHeaders(c, hsts)
+			// The path may be unknown (headers too large): no error is cached.
+			c.Set(fiber.HeaderCacheControl, "no-store")
+		}
 		e := toAPIError(err)
 		if e.Status >= 500 {
 			log.ErrorContext(c.UserContext(), "request failed", "error", err.Error(),

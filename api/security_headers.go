@@ -31,19 +31,26 @@ const hstsValue = "max-age=31536000"
 //   - Strict-Transport-Security when PUBLIC_URL is https (hsts).
 func securityHeaders(hsts bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		h := &c.Response().Header
-		h.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-		h.Set(fiber.HeaderContentSecurityPolicy, apiCSP)
-		h.Set(fiber.HeaderXFrameOptions, "DENY")
-		h.Set(fiber.HeaderReferrerPolicy, "no-referrer")
-		if p := c.Path(); p == "/api" || strings.HasPrefix(p, "/api/") {
-			h.Set(fiber.HeaderCacheControl, "no-store")
-			h.Set(fiber.HeaderPragma, "no-cache")
-		}
-		if hsts {
-			h.Set(fiber.HeaderStrictTransportSecurity, hstsValue)
-		}
+		setSecurityHeaders(c, hsts)
 		return c.Next()
+	}
+}
+
+// setSecurityHeaders sets securityHeaders' headers on c's response. The
+// error handler sets them too when no middleware ran: the server refuses
+// some requests (a body over the limit, headers too large) before routing.
+func setSecurityHeaders(c *fiber.Ctx, hsts bool) {
+	h := &c.Response().Header
+	h.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	h.Set(fiber.HeaderContentSecurityPolicy, apiCSP)
+	h.Set(fiber.HeaderXFrameOptions, "DENY")
+	h.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	if p := c.Path(); p == "/api" || strings.HasPrefix(p, "/api/") {
+		h.Set(fiber.HeaderCacheControl, "no-store")
+		h.Set(fiber.HeaderPragma, "no-cache")
+	}
+	if hsts {
+		h.Set(fiber.HeaderStrictTransportSecurity, hstsValue)
 	}
 }
 

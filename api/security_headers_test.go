@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -73,6 +74,35 @@ func TestAPIResponsesCarrySecurityHeaders(t *testing.T) {
 		if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-src http://*.apps.test") ||
 			!strings.Contains(csp, "frame-ancestors 'none'") || page.Header.Get("X-Frame-Options") != "DENY" {
 			t.Errorf("web app page CSP %q", csp)
+		}
+	}
+}
+
+// Requests the server refuses before routing (a body over the limit,
+// headers too large) carry the same headers: the error handler sets them.
+func TestServerRefusalsCarrySecurityHeaders(t *testing.T) {
+	for _, https := range []bool{false, true} {
+		h := newHarness(t, config.SQLite, options{devMode: true, https: https})
+		base := "http://" + h.serve()
+		big, _ := http.NewRequest("PATCH", base+"/api/user/profile", strings.NewReader(`{"name":"`+strings.Repeat("A", 128<<10)+`"}`))
+		big.Header.Set("Content-Type", "application/json")
+		long, _ := http.NewRequest("GET", base+"/api/templates", nil)
+		long.Header.Set("X-Filler", strings.Repeat("A", 16<<10))
+		for _, tc := range []struct {
+			req    *http.Request
+			status int
+		}{{big, 413}, {long, 431}} {
+			resp, err := http.DefaultClient.Do(tc.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			hdr := resp.Header
+			if resp.StatusCode != tc.status || hdr.Get("X-Content-Type-Options") != "nosniff" || hdr.Get("X-Frame-Options") != "DENY" ||
+				!strings.Contains(hdr.Get("Content-Security-Policy"), "frame-ancestors 'none'") || hdr.Get("Cache-Control") != "no-store" ||
+				(hdr.Get("Strict-Transport-Security") != "") != https {
+				t.Errorf("%s %s (https %v): %d, headers %v", tc.req.Method, tc.req.URL.Path, https, resp.StatusCode, hdr)
+			}
 		}
 	}
 }

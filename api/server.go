@@ -172,7 +172,7 @@ func New(o Options) *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:               "platform-api",
 		BodyLimit:             o.BodyLimit,
-		ErrorHandler:          errorHandler(o.Logger),
+		ErrorHandler:          errorHandler(o.Logger, o.SecureCookies),
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,

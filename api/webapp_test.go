@@ -23,7 +23,7 @@ var testAsset = strings.Repeat("console.log('forge');\n", 200)
 // webTestApp mounts the web app the way routes() does, behind the API's
 // error handler, with one API route in front of it.
 func webTestApp(dist fstest.MapFS) *fiber.App {
-	app := fiber.New(fiber.Config{ErrorHandler: errorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)))})
+	app := fiber.New(fiber.Config{ErrorHandler: errorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)), false)})
 	app.Get("/api/known", func(c *fiber.Ctx) error { return ok(c, 200, "known") })
 	app.Get("/*", newWebApp(dist, "http://apps.test:8081"))
 	return app
