@@ -24,6 +24,8 @@ const testDoc = `{
         "204": {"description": "No content"},
         "404": {"$ref": "#/components/responses/Error"}
       }}},
+    "/api/things": {"post": {"responses": {"201": {"description": "Created",
+      "headers": {"Location": {"required": true, "schema": {"type": "string"}}}}}}},
     "/api/stream": {"get": {"responses": {"200": {"description": "OK", "content": {"text/event-stream": {"schema": {"type": "string"}}}}}}},
     "/healthz": {"get": {"responses": {"200": {"description": "OK"}}}}
   },
@@ -63,6 +65,7 @@ func TestCheckAcceptsWhatTheDocumentDescribes(t *testing.T) {
 		{"GET", "/projects/1", 200, http.Header{"Content-Type": []string{"text/html"}}, `<html>`}, // the web app
 		{"HEAD", "/api/things/1", 200, http.Header{}, ``},
 		{"GET", "/healthz", 200, http.Header{}, ``},
+		{"POST", "/api/things", 201, http.Header{"Location": []string{"/api/things/1"}}, ``},
 	}
 	for _, c := range ok {
 		req := httptest.NewRequest(c.method, c.path, nil)
@@ -86,6 +89,7 @@ func TestCheckRefusesWhatTheDocumentDoesNotDescribe(t *testing.T) {
 		{"unknown field", "GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":"1","owner":null,"secret":"s"}}`, "secret"},
 		{"null where not nullable", "GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":null,"owner":null}}`, "id"},
 		{"value outside the enum", "GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":"1","owner":null,"state":"maybe"}}`, "state"},
+		{"required header missing", "POST", "/api/things", 201, http.Header{}, ``, "Location"},
 		{"not a date-time", "GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":"1","owner":null,"at":"yesterday"}}`, "date-time"},
 		{"wrong content type", "GET", "/api/things/1", 200, http.Header{"Content-Type": []string{"text/plain"}}, `{"data":{"id":"1","owner":null}}`, "Content-Type"},
 		{"body where none is described", "GET", "/api/things/1", 204, jsonHeader(), `{"data":{}}`, "describes none"},
