@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/forgeai/platform/api"
 	"github.com/forgeai/platform/internal/apispec"
 	"github.com/forgeai/platform/internal/config"
 	"github.com/forgeai/platform/internal/oidc"
@@ -139,6 +140,46 @@ func TestOpenAPIMarksModeOnlyOperations(t *testing.T) {
 	for op := range want {
 		if _, ok := all[op]; !ok {
 			t.Errorf("%s is in no mode's document", op)
+		}
+	}
+}
+
+// Every operation lists the statuses its route's access rule answers with:
+// 401 (and 503, the session is read from the database) where a token is
+// needed or read, 403 csrf_failed where a state change may come with the
+// session cookie, 500 everywhere.
+func TestOpenAPIListsTheStatusesOfEachAccessRule(t *testing.T) {
+	h := newHarness(t, config.SQLite, options{devMode: true, oidc: stubOIDC{}})
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]json.RawMessage `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(h.do("GET", "/api/openapi.json", "", nil).expect(t, 200).Body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	param := regexp.MustCompile(`:(\w+)`)
+	for _, r := range h.app.GetRoutes(true) {
+		op, ok := doc.Paths[param.ReplaceAllString(r.Path, "{$1}")][strings.ToLower(r.Method)]
+		if !ok {
+			continue // not the API's, or TestOpenAPIMatchesRoutesInEveryMode reports it
+		}
+		access, _ := api.RouteAccess(r)
+		want := []string{"500"}
+		switch access {
+		case api.Public, api.SignedInOnSocket:
+		case api.Personalised:
+			want = append(want, "401", "503")
+		default:
+			want = append(want, "401", "503")
+			if r.Method != "GET" {
+				want = append(want, "403")
+			}
+		}
+		for _, code := range want {
+			if _, listed := op.Responses[code]; !listed {
+				t.Errorf("%s %s (%s) does not list %s", r.Method, r.Path, access, code)
+			}
 		}
 	}
 }
