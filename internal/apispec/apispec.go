@@ -5,7 +5,9 @@
 // documented for the operation, its Content-Type is not one the document
 // names, its body does not match the schema, or it has a body where the
 // document describes none. A request to an /api path the document does not
-// list must be answered 404 or 405 with the error envelope. Other paths (the
+// list must be answered 404 or 405 with the error envelope; 413 and 431,
+// which the server answers before routing, may come from any path, with the
+// envelope. Other paths (the
 // web app), HEAD requests and CORS preflights are not operations and are not
 // checked.
 //
@@ -147,6 +149,9 @@ func (v *Validator) check(req *http.Request, status int, header http.Header, bod
 	}
 	op := route.Operation
 	ref := op.Responses.Status(status)
+	if ref == nil && serverRefusals[status] {
+		return v.checkEnvelope(req, status, header, body) // refused before routing, on any path
+	}
 	if ref == nil || ref.Value == nil {
 		return fmt.Errorf("%s %s answered %d, which the document does not list for %s %s (it lists %s): %s",
 			req.Method, req.URL.Path, status, route.Method, route.Path, strings.Join(statuses(op), ", "), excerpt(body))
@@ -176,13 +181,23 @@ func (v *Validator) check(req *http.Request, status int, header http.Header, bod
 	return nil
 }
 
+// serverRefusals are answered before routing, on any path (the document's
+// info.description says so): a body over the limit, headers too large.
+var serverRefusals = map[int]bool{http.StatusRequestEntityTooLarge: true, http.StatusRequestHeaderFieldsTooLarge: true}
+
 // checkUnlisted holds the answer to a method and path the document does
-// not list: the API's own 404 (or 405) error envelope.
+// not list: the API's own 404 (or 405) error envelope, or a refusal before
+// routing.
 func (v *Validator) checkUnlisted(req *http.Request, status int, header http.Header, body []byte) error {
-	if status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
+	if status != http.StatusNotFound && status != http.StatusMethodNotAllowed && !serverRefusals[status] {
 		return fmt.Errorf("%s %s is no operation of the document but answered %d (want 404 or 405): %s",
 			req.Method, req.URL.Path, status, excerpt(body))
 	}
+	return v.checkEnvelope(req, status, header, body)
+}
+
+// checkEnvelope holds an answer to the error envelope (components.responses.Error).
+func (v *Validator) checkEnvelope(req *http.Request, status int, header http.Header, body []byte) error {
 	if mt, _, err := mime.ParseMediaType(header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return fmt.Errorf("%s %s answered %d with Content-Type %q, not the JSON error envelope", req.Method, req.URL.Path, status, header.Get("Content-Type"))
 	}
@@ -190,7 +205,7 @@ func (v *Validator) checkUnlisted(req *http.Request, status int, header http.Hea
 	if err := json.Unmarshal(body, &value); err != nil {
 		return fmt.Errorf("%s %s answered %d with a body that is not JSON: %s", req.Method, req.URL.Path, status, excerpt(body))
 	}
-	if err := v.errorEnvelope.VisitJSON(value, append(schemaOptions, openapi3.EnableJSONSchema2020(), openapi3.MultiErrors())...); err != nil {
+	if err := v.errorEnvelope.VisitJSON(value, append(slices.Clone(schemaOptions), openapi3.EnableJSONSchema2020(), openapi3.MultiErrors())...); err != nil {
 		return fmt.Errorf("%s %s answered %d without the error envelope: %w; body: %s", req.Method, req.URL.Path, status, err, excerpt(body))
 	}
 	return nil

@@ -66,6 +66,8 @@ func TestCheckAcceptsWhatTheDocumentDescribes(t *testing.T) {
 		{"HEAD", "/api/things/1", 200, http.Header{}, ``},
 		{"GET", "/healthz", 200, http.Header{}, ``},
 		{"POST", "/api/things", 201, http.Header{"Location": []string{"/api/things/1"}}, ``},
+		{"GET", "/api/things/1", 431, jsonHeader(), `{"error":{"code":"bad_request","message":"Request Header Fields Too Large"}}`},
+		{"GET", "/api/nothing", 413, jsonHeader(), `{"error":{"code":"payload_too_large","message":"Request Entity Too Large"}}`},
 	}
 	for _, c := range ok {
 		req := httptest.NewRequest(c.method, c.path, nil)
@@ -89,6 +91,7 @@ func TestCheckRefusesWhatTheDocumentDoesNotDescribe(t *testing.T) {
 		{"unknown field", "GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":"1","owner":null,"secret":"s"}}`, "secret"},
 		{"null where not nullable", "GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":null,"owner":null}}`, "id"},
 		{"value outside the enum", "GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":"1","owner":null,"state":"maybe"}}`, "state"},
+		{"refusal before routing without the envelope", "GET", "/api/things/1", 413, http.Header{"Content-Type": []string{"text/plain"}}, `too large`, "envelope"},
 		{"required header missing", "POST", "/api/things", 201, http.Header{}, ``, "Location"},
 		{"not a date-time", "GET", "/api/things/1", 200, jsonHeader(), `{"data":{"id":"1","owner":null,"at":"yesterday"}}`, "date-time"},
 		{"wrong content type", "GET", "/api/things/1", 200, http.Header{"Content-Type": []string{"text/plain"}}, `{"data":{"id":"1","owner":null}}`, "Content-Type"},
