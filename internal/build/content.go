@@ -70,7 +70,7 @@ func htmlProblems(f File, lim Limits, refs refChecker) []string {
 	z := html.NewTokenizer(bytes.NewReader(f.Content))
 	hasHTML, hasTitle := false, false
 	for {
-		switch z.Next() {
+		switch tt := z.Next(); tt {
 		case html.ErrorToken:
 			if err := z.Err(); err != io.EOF {
 				return append(problems, "does not parse as HTML: "+err.Error())
@@ -97,8 +97,40 @@ func htmlProblems(f File, lim Limits, refs refChecker) []string {
 			if tok.Data == "style" {
 				problems = append(problems, refs.styleElementRefs(f.Path, z)...)
 			}
+			if tok.Data == "script" && tt == html.StartTagToken && inlineScript(tok, z) {
+				problems = append(problems, "inline <script> is not allowed (put the code in a .js file): "+cspNote)
+			}
 		}
 	}
+}
+
+// inlineScript reports whether the <script> tok just read holds code a
+// browser would run (no src, a JavaScript, module or import map type) and
+// reads its content from z. Data blocks (application/json, ld+json…) run
+// nothing and pass.
+func inlineScript(tok html.Token, z *html.Tokenizer) bool {
+	typ := ""
+	for _, a := range tok.Attr {
+		switch strings.ToLower(a.Key) {
+		case "src":
+			return false
+		case "type":
+			typ, _, _ = strings.Cut(strings.ToLower(strings.TrimSpace(a.Val)), ";")
+			typ = strings.TrimSpace(typ)
+		}
+	}
+	if !scriptTypes[typ] && !strings.HasPrefix(typ, "text/javascript") {
+		return false
+	}
+	return z.Next() == html.TextToken && strings.TrimSpace(string(z.Text())) != ""
+}
+
+// scriptTypes are the <script type> values a browser runs (HTML's
+// JavaScript MIME type essences, module, importmap, speculationrules; none).
+var scriptTypes = map[string]bool{
+	"": true, "module": true, "importmap": true, "speculationrules": true,
+	"application/ecmascript": true, "application/javascript": true, "application/x-ecmascript": true, "application/x-javascript": true,
+	"text/ecmascript": true, "text/jscript": true, "text/livescript": true, "text/x-ecmascript": true, "text/x-javascript": true,
 }
 
 func tagProblems(tok html.Token, lim Limits) []string {
