@@ -19,6 +19,7 @@ var hostileGenerations = []string{
 	"traversal", "deep-traversal", "absolute", "backslash", "overwrite-other-app", "nul-byte", "duplicate", "dotfile",
 	"remote-script", "remote-script-metadata", "other-app-script", "absolute-other-app", "inline-handler", "javascript-url",
 	"meta-refresh", "inline-script", "css-import", "module-import", "oversized-file", "too-many-files", "oversized-output", "no-files",
+	"runaway-output",
 }
 
 // pageProblems lists what in an HTML page could run or load code that is
@@ -162,6 +163,9 @@ func TestAPI10_UnsafeConsumptionOfAPIs(t *testing.T) {
 				}
 				if failedAt != "generate" && failedAt != "build" {
 					return fmt.Errorf("failed at %q, after the build: %+v", failedAt, r.d.Steps)
+				}
+				if r.scenario == "runaway-output" && failedAt != "generate" {
+					return fmt.Errorf("the platform read and stored the whole oversized answer (failed at %s: %s)", failedAt, r.d.Error)
 				}
 				var proj struct {
 					DeploymentURL    string

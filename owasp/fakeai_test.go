@@ -149,6 +149,9 @@ func (f *fakeAI) codegen(w http.ResponseWriter, scenario, prompt string) {
 		for i := range 11 {
 			files = append(files, aiFile{Path: fmt.Sprintf("big%02d.css", i), Content: "/*" + strings.Repeat("A", 1<<20-8) + "*/"})
 		}
+	case "runaway-output":
+		// A stream that does not stop: 48 MiB of one file.
+		text = `{"files":[{"path":"index.html","content":"` + strings.Repeat("A", 48<<20) + `"}]}`
 	case "not-json":
 		text = "I am sorry, I cannot generate that application."
 	case "no-files":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -110,5 +111,27 @@ func TestGenerateSourceOutputThatIsNotJSONIsRetryable(t *testing.T) {
 	_, err := ai.NewOpenAI(fake.config(), nil).GenerateSource(context.Background(), req)
 	if !errors.Is(err, ai.ErrUnavailable) || errors.Is(err, ai.ErrInvalidInput) {
 		t.Fatalf("err = %v, want a retryable ErrUnavailable", err)
+	}
+}
+
+// A model that streams more than an answer may hold (32 MiB) is cut off:
+// bad output, final, and the process does not keep reading it.
+func TestGenerateSourceStopsReadingAnOversizedAnswer(t *testing.T) {
+	chunk := contentChunk(strings.Repeat("A", 1<<20))
+	fake := newFakeOpenAI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for range 64 {
+			if _, err := fmt.Fprintf(w, "data: %s\n\n", chunk); err != nil {
+				return
+			}
+		}
+	})
+	req := request(t, templateNamed(t, "patient-intake"), map[string]any{})
+	_, err := ai.NewOpenAI(fake.config(), nil).GenerateSource(context.Background(), req)
+	if !errors.Is(err, ai.ErrInvalidInput) || errors.Is(err, ai.ErrUnavailable) || !strings.Contains(err.Error(), "exceeds 32 MiB") {
+		t.Fatalf("err = %v, want a final ErrInvalidInput naming the bound", err)
+	}
+	if n := fake.requests.Load(); n != 1 {
+		t.Errorf("%d requests: an oversized answer must not be asked for again", n)
 	}
 }

@@ -20,6 +20,13 @@ var (
 	errStreamTimeout    = errors.New("stream exceeded its timeout")
 )
 
+// maxAnswerBytes bounds what one answer may stream (content, refusal and
+// tool calls): the model is a third party, and a runaway or hostile stream
+// must not grow the process without limit. An app is at most 10 MiB of
+// files (internal/build), some 20 MiB as JSON; a chat answer is far less.
+// A longer answer is bad output, not an outage: ErrInvalidInput, not retried.
+const maxAnswerBytes = 32 << 20
+
 // stream makes one streamed request. The request timeout covers the time to
 // the first chunk, the stream timeout the whole stream; cancelling ctx aborts
 // the HTTP request, which ends a blocked read at once.
@@ -76,6 +83,9 @@ func (o *OpenAI) read(ctx context.Context, creq openai.ChatCompletionRequest, on
 		}
 		firstByte.Stop()
 		acc.add(chunk)
+		if acc.size > maxAnswerBytes {
+			return ChatResult{}, fmt.Errorf("%w: the model's answer exceeds %d MiB", ErrInvalidInput, maxAnswerBytes>>20)
+		}
 	}
 }
 
@@ -88,6 +98,7 @@ type accumulator struct {
 	onDelta    func(string)
 	firstToken func()
 	gotToken   bool
+	size       int // bytes of content, refusal and tool calls so far
 }
 
 func (a *accumulator) add(chunk openai.ChatCompletionStreamResponse) {
@@ -104,6 +115,7 @@ func (a *accumulator) add(chunk openai.ChatCompletionStreamResponse) {
 			a.firstToken()
 		}
 		for _, text := range []string{d.Content, d.Refusal} {
+			a.size += len(text)
 			if text != "" {
 				a.content.WriteString(text)
 				a.onDelta(text)
@@ -119,6 +131,7 @@ func (a *accumulator) add(chunk openai.ChatCompletionStreamResponse) {
 				c = &ToolCall{}
 				a.calls[idx] = c
 			}
+			a.size += len(tc.ID) + len(tc.Function.Name) + len(tc.Function.Arguments)
 			c.ID += tc.ID
 			c.Name += tc.Function.Name
 			c.Arguments += tc.Function.Arguments
@@ -154,7 +167,7 @@ func classify(ctx, rctx context.Context, err error, rec *retryAfterRecord) error
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrRejected) {
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrRejected) || errors.Is(err, ErrInvalidInput) {
 		return err // already classified
 	}
 	if cause := context.Cause(rctx); cause == errFirstByteTimeout || cause == errStreamTimeout {
