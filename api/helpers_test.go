@@ -39,6 +39,8 @@ type harness struct {
 	store     *models.Store
 	workflows *fakeWorkflows
 	registry  *prometheus.Registry // what METRICS_ADDR serves (api.MetricsHandler)
+	hub       *events.Hub
+	log       *logView // the hub's view of the event log (ws_test.go)
 	// spec is the OpenAPI document the app serves: do holds every answer to it.
 	spec *apispec.Validator
 }
@@ -94,6 +96,8 @@ type options struct {
 	https       bool
 	// approvals starts approval workflows (nil: none configured).
 	approvals api.Approvals
+	// wsWriteWait is StreamLimits.WriteWait (0: the default).
+	wsWriteWait time.Duration
 }
 
 func newHarness(t *testing.T, d config.Dialect, o options) *harness {
@@ -113,7 +117,8 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 	wf := &fakeWorkflows{}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	hub := events.NewHub(ctx, store, 0, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	log := &logView{Reader: store}
+	hub := events.NewHub(ctx, log, 0, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	store.SetNotifier(hub)
 	reg := prometheus.NewRegistry()
 	opts := api.Options{
@@ -121,12 +126,12 @@ func newHarness(t *testing.T, d config.Dialect, o options) *harness {
 		TaskQueues: o.taskQueues, WorkerCheckEvery: o.workerCheckEvery,
 		RefreshReuseGrace: o.refreshGrace, SessionCheckEvery: o.sessionCheckEvery, OIDC: o.oidc, Approvals: o.approvals,
 		CORSAllowedOrigins: o.corsOrigins, SecureCookies: o.https,
-		Limits: api.StreamLimits{ConnectionsPerUser: 3, SubscriptionsPerConn: 2, AllowedOrigins: []string{"https://app.example.com"}},
+		Limits: api.StreamLimits{ConnectionsPerUser: 3, SubscriptionsPerConn: 2, AllowedOrigins: []string{"https://app.example.com"}, WriteWait: o.wsWriteWait},
 		Store:  store, Tokens: tokens, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Registry: reg, DevMode: o.devMode, BodyLimit: o.bodyLimit, Version: "test",
 		Checks: map[string]api.Checker{"database": fakeCheck{}, "temporal": fakeCheck{temporalErr}},
 	}
-	return &harness{t: t, app: api.New(opts), store: store, workflows: wf, registry: reg, spec: specOf(t, opts)}
+	return &harness{t: t, app: api.New(opts), store: store, workflows: wf, registry: reg, hub: hub, log: log, spec: specOf(t, opts)}
 }
 
 // specOf loads the OpenAPI document a server built with o serves.

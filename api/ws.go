@@ -38,6 +38,17 @@ type StreamLimits struct {
 	SubscriptionsPerConn    int
 	AllowedOrigins          []string // exact origins; empty allows only same-origin-less clients
 	AllowAnyLocalhostOrigin bool     // dev mode: any http://localhost:<port>
+	// WriteWait is how long one frame may take to reach a client that has
+	// stopped reading before the connection is ended (0: 10 s).
+	WriteWait time.Duration
+}
+
+// writeWait is StreamLimits.WriteWait or its default.
+func (s *Server) writeWait() time.Duration {
+	if s.limits.WriteWait > 0 {
+		return s.limits.WriteWait
+	}
+	return wsWriteWait
 }
 
 type clientFrame struct {
@@ -118,6 +129,8 @@ type wsConn struct {
 		code int
 		text string
 	}
+	readMu sync.Mutex // orders hangUp with the reader's deadline extensions
+	hungUp bool
 }
 
 type wsSub struct {

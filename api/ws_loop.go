@@ -15,16 +15,16 @@ func (w *wsConn) writeLoop() {
 		select {
 		case msg := <-w.out.frames:
 			w.out.taken()
-			_ = w.conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
+			_ = w.conn.SetWriteDeadline(time.Now().Add(w.s.writeWait()))
 			if err := w.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
 				w.closeWith(websocket.CloseAbnormalClosure, "")
-				_ = w.conn.Close()
+				w.hangUp(time.Now())
 				return
 			}
 		case <-ping.C:
-			if err := w.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteWait)); err != nil {
+			if err := w.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(w.s.writeWait())); err != nil {
 				w.closeWith(websocket.CloseAbnormalClosure, "")
-				_ = w.conn.Close()
+				w.hangUp(time.Now())
 				return
 			}
 		case <-w.closed:
@@ -37,16 +37,17 @@ func (w *wsConn) writeLoop() {
 }
 
 // drainAndClose writes what is queued (unless the client is too slow for
-// that) and the close frame with its reason, then closes the socket so the
-// reader returns.
+// that) and the close frame with its reason, then hangs up: at once if the
+// close frame could not be written, else once the client has answered it
+// or had as long as a frame may take.
 func (w *wsConn) drainAndClose() {
 	if w.reason.code != closeSlowConsumer {
 		for {
 			select {
 			case msg := <-w.out.frames:
-				_ = w.conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
+				_ = w.conn.SetWriteDeadline(time.Now().Add(w.s.writeWait()))
 				if w.conn.WriteMessage(websocket.TextMessage, msg) != nil {
-					_ = w.conn.Close()
+					w.hangUp(time.Now())
 					return
 				}
 				continue
@@ -55,15 +56,43 @@ func (w *wsConn) drainAndClose() {
 			break
 		}
 	}
-	if w.reason.code != websocket.CloseAbnormalClosure {
-		_ = w.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(w.reason.code, w.reason.text), time.Now().Add(time.Second))
+	if w.reason.code == websocket.CloseAbnormalClosure ||
+		w.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(w.reason.code, w.reason.text), time.Now().Add(time.Second)) != nil {
+		w.hangUp(time.Now())
+		return
 	}
-	_ = w.conn.Close()
+	w.hangUp(time.Now().Add(w.s.writeWait()))
+}
+
+// hangUp ends the connection by t: the reader's deadline becomes t and is no
+// longer extended, so readLoop returns (at the latest then), wsHandler
+// returns, and fasthttp closes the TCP connection. w.conn.Close() cannot do
+// this: on a connection fasthttp hijacked for the upgrade it does nothing
+// (fasthttp closes the connection itself once the handler returns). A writer
+// that gave up would otherwise leave the socket open and silent, with no
+// frame, no close frame and no EOF, until the client sent something or
+// wsPongWait passed.
+func (w *wsConn) hangUp(t time.Time) {
+	w.readMu.Lock()
+	defer w.readMu.Unlock()
+	w.hungUp = true
+	_ = w.conn.SetReadDeadline(t)
+}
+
+// extendRead moves the read deadline on after the client was heard from,
+// unless the connection is being hung up.
+func (w *wsConn) extendRead() error {
+	w.readMu.Lock()
+	defer w.readMu.Unlock()
+	if w.hungUp {
+		return nil
+	}
+	return w.conn.SetReadDeadline(time.Now().Add(wsPongWait))
 }
 
 func (w *wsConn) readLoop() {
-	_ = w.conn.SetReadDeadline(time.Now().Add(wsPongWait))
-	w.conn.SetPongHandler(func(string) error { return w.conn.SetReadDeadline(time.Now().Add(wsPongWait)) })
+	_ = w.extendRead()
+	w.conn.SetPongHandler(func(string) error { return w.extendRead() })
 	for {
 		_, msg, err := w.conn.ReadMessage()
 		if err != nil {
@@ -72,7 +101,7 @@ func (w *wsConn) readLoop() {
 			}
 			return
 		}
-		_ = w.conn.SetReadDeadline(time.Now().Add(wsPongWait))
+		_ = w.extendRead()
 		var f clientFrame
 		if err := json.Unmarshal(msg, &f); err != nil {
 			w.errorFrame("bad_request", "frames are JSON objects", "")

@@ -2,12 +2,15 @@ package api_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,6 +18,8 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"github.com/forgeai/platform/internal/config"
+	"github.com/forgeai/platform/internal/events"
+	"github.com/forgeai/platform/models"
 )
 
 // serve runs the app on a real listener, for WebSocket and SSE tests.
@@ -306,24 +311,110 @@ func TestServerSentEventsPaceALongHistory(t *testing.T) {
 	}
 }
 
+// logView is the hub's view of the event log. While a stream is held the hub
+// sees none of its events after the head it was held at; released, it finds
+// them all in its next read, as if one transaction had appended them. So a
+// test hands a subscriber a burst at the hub's pace, whatever the time the
+// appends took on a busy machine.
+type logView struct {
+	events.Reader
+	mu   sync.Mutex
+	held map[string]int64
+}
+
+func (v *logView) ReadEvents(ctx context.Context, stream string, after int64, limit int) ([]models.Event, error) {
+	evs, err := v.Reader.ReadEvents(ctx, stream, after, limit)
+	v.mu.Lock()
+	head, held := v.held[stream]
+	v.mu.Unlock()
+	if held {
+		evs = slices.DeleteFunc(evs, func(e models.Event) bool { return e.Seq > head })
+	}
+	return evs, err
+}
+
+// hiddenBurst appends n events of size bytes to stream that the hub does
+// not see until reveal: to it they appear at once. It returns the head
+// before them.
+func (h *harness) hiddenBurst(stream string, n, size int) int64 {
+	h.t.Helper()
+	head := h.head(stream)
+	h.log.mu.Lock()
+	if h.log.held == nil {
+		h.log.held = map[string]int64{}
+	}
+	h.log.held[stream] = head
+	h.log.mu.Unlock()
+	payload := strings.Repeat("x", size)
+	for range n {
+		if _, err := h.store.AppendEvent(h.t.Context(), stream, "bulk", map[string]string{"p": payload}); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	return head
+}
+
+// reveal shows the hub a hidden burst and wakes it.
+func (h *harness) reveal(stream string) {
+	h.log.mu.Lock()
+	delete(h.log.held, stream)
+	h.log.mu.Unlock()
+	h.hub.Notify(stream)
+}
+
+// head is the last seq of the stream (0 when empty).
+func (h *harness) head(stream string) int64 {
+	h.t.Helper()
+	evs, err := h.store.ReadEvents(h.t.Context(), stream, 0, 1_000_000)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if len(evs) == 0 {
+		return 0
+	}
+	return evs[len(evs)-1].Seq
+}
+
+// awaitSubscribers waits until the hub holds n subscriptions.
+func (h *harness) awaitSubscribers(n int, what string) {
+	h.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); h.hub.Subscribers() != n; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s: the hub holds %d subscriptions, want %d", what, h.hub.Subscribers(), n)
+		}
+	}
+}
+
+// stopReading subscribes c to stream after head, live since the hub sees
+// nothing after it yet; then, while c reads nothing, it reveals the hidden
+// burst, several times what the server's queue and the sockets hold, and
+// waits until the hub has let c go. The burst was appended before c
+// subscribed, so c stays silent only while the hub hands it out, however
+// long the appends took on a busy machine.
+func (h *harness) stopReading(c *websocket.Conn, stream string, head int64) {
+	h.t.Helper()
+	send(h.t, c, map[string]any{"type": "subscribe", "stream": stream, "after": head})
+	if f := read(h.t, c); f.Type != "subscribed" {
+		h.t.Fatalf("subscribe answer %+v", f)
+	}
+	h.awaitSubscribers(1, "subscribed")
+	h.reveal(stream)
+	h.awaitSubscribers(0, "the client that stopped reading was never dropped")
+}
+
 // A client that stops reading is dropped with a reason, and resuming from
-// its last seq loses nothing.
+// its last seq loses nothing. It reads again well within the server's write
+// wait: the close frame can only reach a client that reads.
 func TestSlowConsumerIsDroppedAndResumes(t *testing.T) {
 	h := newHarness(t, config.Postgres, options{devMode: true})
 	addr := h.serve()
 	token, _, _ := h.login("alice@example.com")
 	stream := "user:" + currentID(t, h, token)
-	c := authWS(t, addr, token)
-	send(t, c, map[string]any{"type": "subscribe", "stream": stream, "after": 0})
-	read(t, c)
 	const total = 1500
-	payload := strings.Repeat("x", 16<<10)
-	for range total {
-		if _, err := h.store.AppendEvent(t.Context(), stream, "bulk", map[string]string{"p": payload}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var last int64
+	head := h.hiddenBurst(stream, total, 16<<10)
+	c := authWS(t, addr, token)
+	h.stopReading(c, stream, head)
+	last := head
 	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	for {
 		var f frame
@@ -342,7 +433,7 @@ func TestSlowConsumerIsDroppedAndResumes(t *testing.T) {
 			t.Fatalf("seq %d after %d", f.Seq, last)
 		}
 		last = f.Seq
-		if last == total {
+		if last == head+total {
 			t.Fatal("the slow client was never dropped")
 		}
 	}
@@ -351,7 +442,7 @@ func TestSlowConsumerIsDroppedAndResumes(t *testing.T) {
 	read(t, resumed)
 	// The backlog is several times the server's buffer and this client reads
 	// it in fits: the replay is paced to the reader, not dropped again.
-	for want := last + 1; want <= total; want++ {
+	for want := last + 1; want <= head+total; want++ {
 		if f := read(t, resumed); f.Seq != want {
 			t.Fatalf("resumed seq %d, want %d", f.Seq, want)
 		}
@@ -359,4 +450,29 @@ func TestSlowConsumerIsDroppedAndResumes(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+}
+
+// A client that stays silent longer than the write wait cannot be sent the
+// close frame; the server hangs up instead of leaving the socket open with
+// nothing more to say. (Before: fasthttp's hijacked connection ignores
+// Close, so the socket stayed open until the server's read deadline, 60 s.)
+func TestSlowConsumerThatStaysSilentIsHungUp(t *testing.T) {
+	const writeWait = 500 * time.Millisecond
+	h := newHarness(t, config.Postgres, options{devMode: true, wsWriteWait: writeWait})
+	addr := h.serve()
+	token, _, _ := h.login("alice@example.com")
+	stream := "user:" + currentID(t, h, token)
+	// 32 MB: twice what the server's queue holds, plus more than the sockets do.
+	head := h.hiddenBurst(stream, 500, 64<<10)
+	c := authWS(t, addr, token)
+	h.stopReading(c, stream, head)
+	time.Sleep(4 * writeWait) // the writer gives up on the frame it is writing
+	code, err := readClose(c, 10*time.Second)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the connection stayed open and silent: %v", err)
+	}
+	// 1006 (EOF after the last whole frame), a reset, or 4008 if the close
+	// frame still fit: anything but silence.
+	t.Logf("the connection ended: code %d, %v", code, err)
 }
