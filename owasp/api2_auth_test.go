@@ -241,7 +241,7 @@ func TestAPI2_BrokenAuthentication(t *testing.T) {
 		gone.call(t, "POST", "/api/auth/logout", nil, 204, nil)
 		for _, base := range []string{p.base, p.base2} {
 			attack(t, API2, "the access token of a logged-out session on "+base, func() error {
-				return eventually(2*time.Second, func() error { return unauthenticated(gone.on(base).do(t, "GET", "/api/user/profile", nil), "") })
+				return eventually(5*time.Second, func() error { return unauthenticated(gone.on(base).do(t, "GET", "/api/user/profile", nil), "") })
 			})
 		}
 		attack(t, API2, "the refresh token of a logged-out session", func() error {
@@ -268,7 +268,7 @@ func TestAPI2_BrokenAuthentication(t *testing.T) {
 		w.admin.call(t, "POST", "/api/admin/users/"+victim.user.ID+"/deactivate", nil, 200, nil)
 		for _, base := range []string{p.base, p.base2} {
 			attack(t, API2, "a deactivated user's token on "+base, func() error {
-				return eventually(2*time.Second, func() error { return unauthenticated(victim.on(base).do(t, "GET", "/api/projects", nil), "") })
+				return eventually(5*time.Second, func() error { return unauthenticated(victim.on(base).do(t, "GET", "/api/projects", nil), "") })
 			})
 		}
 		attack(t, API2, "a deactivated user signs in again", func() error {

@@ -101,6 +101,9 @@ func TestMain(m *testing.M) {
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "owasp suite: the platform did not start:", err)
 		if p != nil {
+			for _, pr := range p.procs {
+				fmt.Fprintf(os.Stderr, "%s log (tail):\n%s\n", pr.name, tail(pr.logs(), 4000))
+			}
 			p.stop()
 		}
 		os.Exit(1)
