@@ -1,6 +1,7 @@
 # The two commands: `make dev` runs the platform, `make test` runs every test.
 GO          ?= go
 TEMPORAL_CLI_VERSION := v1.5.1
+SEAWEEDFS_VERSION    := v0.0.0-20261109003541-7506e5f91cd6
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 TEST_TIMEOUT ?= 30m
@@ -13,9 +14,9 @@ dev: bin/temporal web/dist/index.html
 	$(MAKE) build
 	./bin/platform dev
 
-## test: unit, store (Postgres + SQLite), API and end-to-end tests with the real Temporal dev server, the web app's tests,
-## a short fuzz pass (fuzz-short), then the browser end-to-end tests (web-e2e)
-test: bin/temporal web-test
+## test: unit, store (Postgres + SQLite), API and end-to-end tests with the real Temporal dev server and a real S3
+## server (SeaweedFS, bin/weed), the web app's tests, a short fuzz pass (fuzz-short), then the browser end-to-end tests (web-e2e)
+test: bin/temporal bin/weed web-test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 	$(MAKE) fuzz-short
@@ -103,6 +104,13 @@ record-histories: bin/temporal
 # It has its own module graph and is deliberately not in go.mod.
 bin/temporal:
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+
+# SeaweedFS (Apache-2.0), the real S3 server the artifact store's S3 tests run against; built from source once and
+# cached in bin/ like bin/temporal (its own module graph, not in go.mod). Its go.mod has a replace directive, which
+# `go install pkg@version` refuses, so the module is downloaded from the proxy and built inside its own directory.
+bin/weed:
+	dir=$$(cd / && $(GO) mod download -json github.com/seaweedfs/seaweedfs@$(SEAWEEDFS_VERSION) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p') && \
+		test -n "$$dir" && cd "$$dir" && CGO_ENABLED=0 $(GO) build -trimpath -o $(CURDIR)/bin/weed ./weed
 
 clean:
 	rm -rf bin/platform bin/platform-bench data/

@@ -46,7 +46,7 @@ func runAPI(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer tc.Close()
 	go ensureSearchAttributes(ctx, tc, cfg, log)
-	arts, err := openArtifacts(cfg)
+	arts, err := openArtifacts(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := migrateAndSync(ctx, store, log); err != nil {
 		return err
 	}
-	arts, err := openArtifacts(cfg)
+	arts, err := openArtifacts(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -17,8 +17,22 @@ import (
 	"github.com/forgeai/platform/workflows"
 )
 
-// openArtifacts opens the content-addressed artifact store.
-func openArtifacts(cfg config.Config) (*artifacts.FS, error) {
+// openArtifacts opens the content-addressed artifact store: the bucket of
+// ARTIFACTS_URL when it is set, the folder ARTIFACTS_DIR otherwise.
+func openArtifacts(ctx context.Context, cfg config.Config) (artifacts.Store, error) {
+	s3, ok, err := cfg.Artifacts.S3()
+	if err != nil {
+		return nil, fmt.Errorf("ARTIFACTS_URL: %w", err)
+	}
+	if ok {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		store, err := artifacts.NewS3(ctx, s3)
+		if err != nil {
+			return nil, fmt.Errorf("ARTIFACTS_URL: %w", err)
+		}
+		return store, nil
+	}
 	fs, err := artifacts.NewFS(cfg.ArtifactsDir)
 	if err != nil {
 		return nil, fmt.Errorf("ARTIFACTS_DIR %s: %w", cfg.ArtifactsDir, err)

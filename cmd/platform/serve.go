@@ -112,7 +112,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 		return fmt.Errorf("APPS_BASE_URL: %w", err)
 	}
 	warnSharedSite(cfg, origins, log)
-	apps := &http.Server{Handler: appshost.New(arts, releaseResolver{store}, origins, log).WithTemplatePreviews(templatePreviews{store}, previewFrameAncestors(cfg)), ReadHeaderTimeout: 10 * time.Second}
+	apps := &http.Server{Handler: appshost.New(arts, releaseResolver{store}, origins, log).WithCacheBytes(cfg.Artifacts.AppsCacheBytes).WithTemplatePreviews(templatePreviews{store}, previewFrameAncestors(cfg)), ReadHeaderTimeout: 10 * time.Second}
 	if ln.metrics != nil {
 		serveMetricsOn(ctx, ln.metrics, api.MetricsHandler(reg), log, "metrics listening")
 	}

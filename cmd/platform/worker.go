@@ -53,7 +53,7 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	arts, err := openArtifacts(cfg)
+	arts, err := openArtifacts(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ type Handler struct {
 	origins   Origins
 	log       *slog.Logger
 	manifests *manifestCache
+	blobs     *blobCache // served files by digest (blobcache.go)
 	// Template previews (WithTemplatePreviews); nil source: /_t/ is 404.
 	previews   TemplateSource
 	previewCSP string
@@ -53,7 +54,7 @@ func New(store artifacts.Store, resolver Resolver, origins Origins, log *slog.Lo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{store: store, resolver: resolver, origins: origins, log: log, manifests: newManifestCache(256)}
+	return &Handler{store: store, resolver: resolver, origins: origins, log: log, manifests: newManifestCache(256), blobs: newBlobCache(DefaultCacheBytes)}
 }
 
 // securityHeaders are set on every response of the apps origin.

@@ -79,7 +79,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, digest, file
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	data, err := h.store.GetBlob(r.Context(), e.Digest)
+	data, err := h.blobs.get(r.Context(), h.store, e.Digest)
 	if err != nil {
 		h.log.Error("apps host: read file", "artifact", digest, "path", name, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")

@@ -80,7 +80,7 @@ func (s *FS) GetBlob(ctx context.Context, digest string) ([]byte, error) {
 
 // PutTree stores the files and their manifest; see Store.
 func (s *FS) PutTree(ctx context.Context, files []File) (string, error) {
-	return putTree(ctx, s, files)
+	return putTree(ctx, s, files, 1)
 }
 
 // GetManifest returns the manifest named by digest; see Store.
@@ -90,7 +90,7 @@ func (s *FS) GetManifest(ctx context.Context, digest string) (Manifest, error) {
 
 // GetTree returns the files of the tree named by digest; see Store.
 func (s *FS) GetTree(ctx context.Context, digest string) ([]File, error) {
-	return getTree(ctx, s, digest)
+	return getTree(ctx, s, digest, 1)
 }
 
 // writeAtomic writes data to a temporary file beside p, syncs it and renames

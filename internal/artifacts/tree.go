@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // blobStore is the part of a Store that trees are built on, so any blob
@@ -17,17 +19,27 @@ type blobStore interface {
 	GetBlob(ctx context.Context, digest string) ([]byte, error)
 }
 
-func putTree(ctx context.Context, s blobStore, files []File) (string, error) {
+// putTree stores the files (up to parallel at once) and then the manifest,
+// so a manifest never names a blob that is not stored.
+func putTree(ctx context.Context, s blobStore, files []File, parallel int) (string, error) {
 	if err := checkPaths(files); err != nil {
 		return "", err
 	}
-	m := Manifest{Files: make([]Entry, 0, len(files))}
-	for _, f := range files {
-		d, err := s.PutBlob(ctx, f.Content)
-		if err != nil {
-			return "", fmt.Errorf("put tree file %q: %w", f.Path, err)
-		}
-		m.Files = append(m.Files, Entry{Path: f.Path, Digest: d, Size: int64(len(f.Content)), ContentType: ContentTypeOf(f.Path)})
+	m := Manifest{Files: make([]Entry, len(files))}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallel)
+	for i, f := range files {
+		g.Go(func() error {
+			d, err := s.PutBlob(gctx, f.Content)
+			if err != nil {
+				return fmt.Errorf("put tree file %q: %w", f.Path, err)
+			}
+			m.Files[i] = Entry{Path: f.Path, Digest: d, Size: int64(len(f.Content)), ContentType: ContentTypeOf(f.Path)}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return "", err
 	}
 	slices.SortFunc(m.Files, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	data, err := json.Marshal(m)
@@ -61,18 +73,27 @@ func getManifest(ctx context.Context, s blobStore, digest string) (Manifest, err
 	return m, nil
 }
 
-func getTree(ctx context.Context, s blobStore, digest string) ([]File, error) {
+// getTree reads the manifest and then its files, up to parallel at once.
+func getTree(ctx context.Context, s blobStore, digest string, parallel int) ([]File, error) {
 	m, err := getManifest(ctx, s, digest)
 	if err != nil {
 		return nil, err
 	}
 	files := make([]File, len(m.Files))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallel)
 	for i, e := range m.Files {
-		data, err := s.GetBlob(ctx, e.Digest)
-		if err != nil {
-			return nil, fmt.Errorf("tree %s file %q: %w", digest, e.Path, err)
-		}
-		files[i] = File{Path: e.Path, Content: data}
+		g.Go(func() error {
+			data, err := s.GetBlob(gctx, e.Digest)
+			if err != nil {
+				return fmt.Errorf("tree %s file %q: %w", digest, e.Path, err)
+			}
+			files[i] = File{Path: e.Path, Content: data}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return files, nil
 }

@@ -32,7 +32,8 @@ type Config struct {
 	// AppsInternalURL is where workers fetch published apps to verify them;
 	// empty means APPS_BASE_URL (set it when workers cannot reach the public URL).
 	AppsInternalURL string `env:"APPS_INTERNAL_URL"`
-	// ArtifactsDir holds the content-addressed source trees and build artifacts.
+	// ArtifactsDir holds the content-addressed source trees and build
+	// artifacts, unless ARTIFACTS_URL names an object store (Artifacts).
 	ArtifactsDir    string        `env:"ARTIFACTS_DIR" envDefault:"data/artifacts"`
 	BodyLimitBytes  int           `env:"BODY_LIMIT_BYTES" envDefault:"1048576"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
@@ -116,6 +117,9 @@ type Config struct {
 	Exposure Exposure
 	// Quota is the rate limits and budgets (QUOTA_*, REDIS_URL, internal/config/quota.go).
 	Quota Quota
+	// Artifacts is the object store (ARTIFACTS_URL, ARTIFACTS_S3_*, AWS_*) and the
+	// apps host's cache (APPS_CACHE_BYTES), internal/config/artifacts.go.
+	Artifacts Artifacts
 }
 
 // devJWTSecret is used only in dev mode when no secret is configured, so that
@@ -288,6 +292,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.OIDC.Validate()...)
 	errs = append(errs, c.validateExposure()...)
 	errs = append(errs, c.Quota.Validate()...)
+	errs = append(errs, c.Artifacts.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -403,6 +408,7 @@ func (c Config) LogValue() slog.Value {
 	m.DatabaseURL = maskURL(m.DatabaseURL)
 	m.OpenAIBaseURL = maskURL(m.OpenAIBaseURL)
 	m.Quota.RedisURL = maskURL(m.Quota.RedisURL)
+	m.Artifacts = m.Artifacts.masked()
 	return slog.AnyValue(m)
 }
 
