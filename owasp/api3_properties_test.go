@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -37,6 +38,51 @@ func secretProperties(raw []byte) []string {
 	}
 	walk("", doc)
 	return found
+}
+
+// settable are the properties a request to path may set.
+func settable(path string) []string {
+	switch {
+	case path == "/api/user/profile":
+		return []string{"name", "company", "avatarUrl", "industry", "preferences"}
+	case path == "/api/projects":
+		return []string{"name", "templateId", "description", "configuration"}
+	case strings.HasSuffix(path, "/rating"):
+		return []string{"stars"}
+	case strings.HasPrefix(path, "/api/projects/"):
+		return []string{"name", "description", "configuration"}
+	case path == "/api/user/role-requests":
+		return []string{"role", "reason"}
+	case path == "/api/chat/sessions":
+		return []string{"projectId", "sessionType"}
+	case strings.HasPrefix(path, "/api/onboarding/steps/"):
+		return []string{"value"}
+	case path == "/api/templates":
+		return []string{"name", "industry", "category", "description", "complexity", "compliance", "features", "roi", "configSchema", "scaffold"}
+	}
+	return nil
+}
+
+// refusedField is how the refusal of an attack body must name the field at
+// fault: the first property it may not set, else the configuration key
+// outside the schema, else the value out of range (stars).
+func refusedField(path string, body map[string]any) string {
+	keys := make([]string, 0, len(body))
+	for k := range body {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !slices.Contains(settable(path), k) {
+			return `"` + k
+		}
+	}
+	if cfg, ok := body["configuration"].(map[string]any); ok {
+		for k := range cfg {
+			return `"configuration.` + k
+		}
+	}
+	return `"stars`
 }
 
 func TestAPI3_BrokenObjectPropertyLevelAuthorization(t *testing.T) {
@@ -129,7 +175,13 @@ func TestAPI3_BrokenObjectPropertyLevelAuthorization(t *testing.T) {
 				if r.Status/100 == 2 {
 					return fmt.Errorf("accepted: %s", r)
 				}
-				return r.is(400, 422)
+				if err := r.is(400, 422); err != nil {
+					return err
+				}
+				if f := refusedField(a.path, a.body); !strings.Contains(string(r.Body), f) {
+					return fmt.Errorf("refused without naming %s: %s", f, r)
+				}
+				return nil
 			})
 		}
 	})

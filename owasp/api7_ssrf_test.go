@@ -111,6 +111,9 @@ func TestAPI7_ServerSideRequestForgery(t *testing.T) {
 					if err := r.is(400, 422); err != nil {
 						return err
 					}
+					if !strings.Contains(string(r.Body), `"configSchema`) {
+						return fmt.Errorf("refused for another reason than the schema: %s", r)
+					}
 					return nil
 				})
 			}
@@ -122,7 +125,14 @@ func TestAPI7_ServerSideRequestForgery(t *testing.T) {
 			target := targets[name]
 			attack(t, API7, "scaffold <script src> to "+name, func() error {
 				page := `<!doctype html><html><head><title>{{.Config.appName}}</title><script src="` + target + `"></script></head><body></body></html>`
-				return w.tech.do(t, "POST", "/api/templates", scaffoldTemplate("SSRF Script "+runID, nil, page)).is(400, 422)
+				r := w.tech.do(t, "POST", "/api/templates", scaffoldTemplate("SSRF Script "+runID, nil, page))
+				if err := r.is(400, 422); err != nil {
+					return err
+				}
+				if !strings.Contains(string(r.Body), `"scaffold.index.html"`) {
+					return fmt.Errorf("refused for another reason than the script: %s", r)
+				}
+				return nil
 			})
 		}
 	})
