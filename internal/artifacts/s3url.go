@@ -96,8 +96,11 @@ func ParseS3URL(raw string) (S3Config, error) {
 		}
 	}
 	// An endpoint's scheme and secure= that disagree are refused, not guessed at.
+	// (Compared with secure= as given: the loop above sets Secure from
+	// both, in map order.)
 	if q.Has("secure") && q.Has("endpoint") {
-		if s, ok := endpointScheme(q.Get("endpoint")); ok && s != c.Secure {
+		want, _ := strconv.ParseBool(q.Get("secure")) // checked above
+		if s, ok := endpointScheme(q.Get("endpoint")); ok && s != want {
 			return S3Config{}, errors.New("secure contradicts the endpoint's scheme")
 		}
 	}
