@@ -96,7 +96,7 @@ function Changes({ deployment: d }: { deployment: SubjectDeployment }) {
   const base = d.live ? `the live release (deployment #${d.live.seq})` : 'nothing (nothing is live yet: a first release)'
   return (
     <div className="grid gap-2" data-testid="approval-diff" data-state={d.changes.length === 0 ? 'same' : 'changed'}>
-      <p className="text-sm text-muted-foreground">Changes from {base}</p>
+      <p className="text-sm text-muted-foreground">Compared with {base}</p>
       {d.changes.length === 0 ? (
         <p className="text-sm">The configuration is the same as the live release’s.</p>
       ) : (
@@ -151,7 +151,7 @@ function DeploymentReview({ deployment: d, config, template }: { deployment: Sub
         </div>
       </details>
       <details className="rounded-md border p-3" open>
-        <summary className="cursor-pointer text-sm font-medium">Changes from the live release</summary>
+        <summary className="cursor-pointer text-sm font-medium">Changes</summary>
         <div className="mt-2">
           <Changes deployment={d} />
         </div>
