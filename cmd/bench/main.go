@@ -13,7 +13,7 @@
 // median, max, each repetition; a target passes only when every repetition
 // meets it) and the CPU each process used during each measurement.
 //
-//	go run ./cmd/bench [-platform bin/platform] [-reps 3] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-compare-clients 32,64] [-compare-rate 1000] [-middleware-rate 300] [-audit-events 100000] [-kpi-deployments 100000] [-json]
+//	go run ./cmd/bench [-platform bin/platform] [-reps 3] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-compare-clients 32,64] [-compare-rate 1000] [-middleware-rate 300] [-middleware-duration 30s] [-audit-events 100000] [-kpi-deployments 100000] [-json]
 package main
 
 import (
@@ -54,6 +54,7 @@ type options struct {
 	eventRate   float64
 	kpiDeploys  int
 	mwRate      float64
+	mwDuration  time.Duration
 	auditEvents int
 	reps        int
 	// The side-by-side section: closed-loop client counts (none skips
@@ -82,7 +83,8 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 5, "rounds of concurrent deployments and no-op workflows, interleaved; the ratio is their median")
 	flag.IntVar(&o.wsClients, "ws-clients", 1000, "WebSocket clients in the live-events bench (0 skips it)")
 	flag.Float64Var(&o.eventRate, "event-rate", 200, "events appended per second in the live-events bench")
-	flag.Float64Var(&o.mwRate, "middleware-rate", 300, "requests per second, four kinds in turn, for -duration after -warmup in the middleware-cost section (0 skips it)")
+	flag.Float64Var(&o.mwRate, "middleware-rate", 300, "requests per second, five kinds in turn, for -middleware-duration after -warmup in the middleware-cost section (0 skips it)")
+	flag.DurationVar(&o.mwDuration, "middleware-duration", 30*time.Second, "measured duration of the middleware-cost section (longer than -duration: a p95 difference needs thousands of samples)")
 	flag.IntVar(&o.auditEvents, "audit-events", 100000, "audit events appended for the GET /api/audit/verify timing (0 skips it)")
 	flag.IntVar(&o.kpiDeploys, "kpi-deployments", 100000, "deployments seeded for the GET /api/analytics/kpis timing, run last (0 skips it)")
 	flag.IntVar(&o.reps, "reps", 3, "repetitions of every measurement; a target passes only when it holds in every one")
@@ -103,8 +105,8 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: -compare-clients: %v\n", err)
 		os.Exit(2)
 	}
-	if o.rate <= 0 || o.duration <= 0 || o.warmup < 0 || o.projects < 0 || o.maxInFlight <= 0 || o.rounds < 1 || o.reps < 1 || o.compareRate < 0 {
-		fmt.Fprintln(os.Stderr, "bench: need -rate > 0, -duration > 0, -warmup >= 0, -projects >= 0, -max-inflight > 0, -rounds >= 1, -reps >= 1, -compare-rate >= 0")
+	if o.rate <= 0 || o.duration <= 0 || o.warmup < 0 || o.projects < 0 || o.maxInFlight <= 0 || o.rounds < 1 || o.reps < 1 || o.compareRate < 0 || o.mwDuration <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: need -rate > 0, -duration > 0, -warmup >= 0, -projects >= 0, -max-inflight > 0, -rounds >= 1, -reps >= 1, -compare-rate >= 0, -middleware-duration > 0")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -44,8 +44,10 @@ type middlewareReport struct {
 	DurationS float64     `json:"durationSeconds"`
 	Variants  []mwVariant `json:"variants"`
 	// p95 differences: b-a, the sign-in of a read; d-c, sign-in,
-	// permission and audit event on the same write route.
+	// permission and audit event on the same write route; e-c, two
+	// identical bare write routes: how far p95 swings by itself.
 	AuthP95Ms       float64 `json:"authP95DeltaMs"`
+	NoiseP95Ms      float64 `json:"noiseFloorP95DeltaMs"`
 	TotalP95Ms      float64 `json:"totalP95DeltaMs"`
 	TotalP50Ms      float64 `json:"totalP50DeltaMs"`
 	Target          string  `json:"target"`
@@ -56,13 +58,14 @@ type middlewareReport struct {
 }
 
 func (r *middlewareReport) writeText(w io.Writer) {
-	fmt.Fprintf(w, "\nmiddleware: four requests taken in turn at %.0f req/s together for %.0fs (one run); latency from send to the full answer:\n", r.Rate, r.DurationS)
+	fmt.Fprintf(w, "\nmiddleware: five requests taken in turn at %.0f req/s together for %.0fs (one run); latency from send to the full answer:\n", r.Rate, r.DurationS)
 	for i, v := range r.Variants {
 		fmt.Fprintf(w, "  %c) %-48s n=%d err=%d  p50=%.2fms p95=%.2fms p99=%.2fms\n     %s\n",
 			'a'+i, v.Name, v.Count, v.Errors, v.P50Ms, v.P95Ms, v.P99Ms, v.What)
 	}
 	fmt.Fprintf(w, "  p95 b-a (sign-in of a read: token check + session/user query): %+.2f ms\n", r.AuthP95Ms)
 	fmt.Fprintf(w, "  p95 d-c (same write route with and without sign-in + permission + audit event): %+.2f ms (p50 %+.2f ms)\n", r.TotalP95Ms, r.TotalP50Ms)
+	fmt.Fprintf(w, "  p95 e-c (noise floor: the same bare write twice, on two templates): %+.2f ms\n", r.NoiseP95Ms)
 	if r.MaxSendLagMs > 5 {
 		fmt.Fprintf(w, "  note: the generator sent up to %.1f ms late (not in these latencies, which start at the send)\n", r.MaxSendLagMs)
 	}
@@ -72,9 +75,14 @@ func (r *middlewareReport) writeText(w io.Writer) {
 // runMiddlewareBench sends, in turn, an anonymous GET and the same GET with
 // the admin's token (the sign-in of a read), then the favourite PUT through
 // the bench-only bare route (no middleware at all) and through its real
-// route (sign-in, permission, audit event). Interleaving them in one run
-// exposes them to the same load, caches and noise, so the differences are
-// the middleware's. The platform must be built with -tags bench.
+// route (sign-in, permission, audit event), and the bare route once more on
+// a third template. Interleaving them in one run exposes them to the same
+// load, caches and noise, so the differences are the middleware's; the
+// last one shows how far two identical routes' p95 differ by chance (a
+// write's tail is the commit's fsync, which swings by itself). It runs for
+// -middleware-duration, longer than the other sections, because a p95 over
+// a few hundred writes moves by more than the target. The platform must be
+// built with -tags bench.
 func runMiddlewareBench(ctx context.Context, o options, c *apiClient, cpu *cpuLog) (*middlewareReport, error) {
 	tpls, err := c.benchTemplates(ctx)
 	if err != nil {
@@ -91,6 +99,8 @@ func runMiddlewareBench(ctx context.Context, o options, c *apiClient, cpu *cpuLo
 			What: "the favourite handlers (template lookup, then a transaction: template check, insert or delete, commit) with none of the middleware"},
 		{Name: "PUT|DELETE /api/templates/:id/favorite, token", method: http.MethodPut, path: "/api/templates/" + tpls[1] + "/favorite", token: true, toggle: true, want: http.StatusOK,
 			What: "the same handlers behind requireAuth (token + session/user query), requirePermission and the audit event (in the change's transaction)"},
+		{Name: "PUT|DELETE /bench/bare/templates/:id/favorite, again", method: http.MethodPut, path: "/bench/bare/templates/" + tpls[2] + "/favorite", bare: true, toggle: true, want: http.StatusOK,
+			What: "c once more, on another template: its difference from c is the noise floor of a p95 difference"},
 	}
 	var mu sync.Mutex
 	var next atomic.Uint64
@@ -134,14 +144,14 @@ func runMiddlewareBench(ctx context.Context, o options, c *apiClient, cpu *cpuLo
 		v.lat = append(v.lat, d)
 		return nil
 	}
-	logf("middleware: %d kinds of request in turn, %.0f req/s for %v after %v warmup", len(vs), o.mwRate, o.duration, o.warmup)
+	logf("middleware: %d kinds of request in turn, %.0f req/s for %v after %v warmup", len(vs), o.mwRate, o.mwDuration, o.warmup)
 	done := cpu.start(fmt.Sprintf("middleware, %.0f req/s", o.mwRate))
-	res, err := loadgen.Run(ctx, loadgen.Config{Rate: o.mwRate, Duration: o.duration, Warmup: o.warmup, MaxInFlight: o.maxInFlight}, fn)
+	res, err := loadgen.Run(ctx, loadgen.Config{Rate: o.mwRate, Duration: o.mwDuration, Warmup: o.warmup, MaxInFlight: o.maxInFlight}, fn)
 	done()
 	if err != nil {
 		return nil, err
 	}
-	r := &middlewareReport{Rate: o.mwRate, DurationS: o.duration.Seconds(), MaxSendLagMs: ms(res.MaxSendLag),
+	r := &middlewareReport{Rate: o.mwRate, DurationS: o.mwDuration.Seconds(), MaxSendLagMs: ms(res.MaxSendLag),
 		GeneratorErrors: res.Errors, GeneratorDrops: res.Dropped,
 		Target: fmt.Sprintf("p95 d-c < %.1f ms", ms(targetMiddlewareP95))}
 	var p50, p95 []time.Duration
@@ -158,19 +168,20 @@ func runMiddlewareBench(ctx context.Context, o options, c *apiClient, cpu *cpuLo
 	}
 	r.AuthP95Ms = ms(p95[1] - p95[0])
 	r.TotalP95Ms, r.TotalP50Ms = ms(p95[3]-p95[2]), ms(p50[3]-p50[2])
+	r.NoiseP95Ms = ms(p95[4] - p95[2])
 	r.Verdict = verdict(p95[3]-p95[2] < targetMiddlewareP95)
 	return r, nil
 }
 
-// benchTemplates returns two published templates' ids, and checks that the
+// benchTemplates returns three published templates' ids, and checks that the
 // platform has the bench-only bare routes.
 func (c *apiClient) benchTemplates(ctx context.Context) ([]string, error) {
 	ids, err := c.templateIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if len(ids) < 2 {
-		return nil, fmt.Errorf("middleware: needs two published templates, found %d", len(ids))
+	if len(ids) < 3 {
+		return nil, fmt.Errorf("middleware: needs three published templates, found %d", len(ids))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, c.base+"/bench/bare/templates/"+ids[0]+"/favorite", nil)
 	if err != nil {
@@ -185,5 +196,5 @@ func (c *apiClient) benchTemplates(ctx context.Context) ([]string, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("middleware: DELETE /bench/bare/... answered %d: build the platform with -tags bench (make bench does)", resp.StatusCode)
 	}
-	return ids[:2], nil
+	return ids[:3], nil
 }
