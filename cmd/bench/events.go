@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/forgeai/platform/internal/config"
-	"github.com/forgeai/platform/internal/eventsclient"
 	"github.com/forgeai/platform/internal/loadgen"
 	"github.com/forgeai/platform/models"
 	"github.com/forgeai/platform/workflows"
@@ -28,6 +27,8 @@ type eventsReport struct {
 	P95Ms         float64 `json:"p95Ms"`
 	P99Ms         float64 `json:"p99Ms"`
 	MaxMs         float64 `json:"maxMs"`
+	AppendP95Ms   float64 `json:"appendP95Ms"` // part of each latency: the clock starts before the append
+	Closed        int     `json:"closedEarly"` // clients whose connection ended before the section did
 	IdleRSSMB     float64 `json:"idleRssMBAtClients"`
 	LatencyOK     string  `json:"latencyVerdict"`
 	RSSOK         string  `json:"rssVerdict"`
@@ -41,7 +42,7 @@ const (
 )
 
 func (r *eventsReport) latencyMet() bool {
-	return r.Missing == 0 && r.Deliveries > 0 && r.P95Ms < targetEventsP95Ms && r.P99Ms < targetEventsP99Ms
+	return r.Missing == 0 && r.Closed == 0 && r.Deliveries > 0 && r.P95Ms < targetEventsP95Ms && r.P99Ms < targetEventsP99Ms
 }
 
 type seqKey struct {
@@ -91,35 +92,24 @@ func runEventsBench(ctx context.Context, o options, c *apiClient, api *apiProc, 
 		}
 	}
 
-	var mu sync.Mutex
-	received := map[seqKey][]time.Time{}
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	subscribers := map[string]int{}
+	// Each client takes the events of one stream; it expects about this many.
+	expect := int(o.eventRate*o.duration.Seconds()/float64(streams)*1.2) + 16
+	base := time.Now()
+	sockets := make([]*benchSocket, 0, o.wsClients)
+	defer func() {
+		for _, s := range sockets {
+			s.close()
+		}
+	}()
 	logf("events: opening %d WebSocket clients on %d streams", o.wsClients, streams)
 	for i := range o.wsClients {
 		stream := names[i%streams]
-		subscribers[stream]++
-		cl, err := eventsclient.Dial(cctx, eventsclient.Options{URL: "ws://" + api.addr, Token: c.token, Buffer: 4096})
+		s, err := dialBenchSocket(ctx, api.addr, c.token, stream, heads[stream], expect)
 		if err != nil {
 			return nil, fmt.Errorf("client %d: %w", i, err)
 		}
-		defer cl.Close()
-		if err := cl.Subscribe(cctx, stream, heads[stream]); err != nil {
-			return nil, fmt.Errorf("client %d subscribe: %w", i, err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ev := range cl.Events() {
-				now := time.Now()
-				mu.Lock()
-				k := seqKey{ev.Stream, ev.Seq}
-				received[k] = append(received[k], now)
-				mu.Unlock()
-			}
-		}()
+		sockets = append(sockets, s)
+		go s.read(base)
 	}
 	if err := sleep(ctx, 3*time.Second); err != nil {
 		return nil, err
@@ -130,8 +120,8 @@ func runEventsBench(ctx context.Context, o options, c *apiClient, api *apiProc, 
 	}
 	logf("events: api RSS %.1f MB with %d idle clients; appending %.0f events/s for %v", idle, o.wsClients, o.eventRate, o.duration)
 
-	committed := map[seqKey]time.Time{}
 	var cmu sync.Mutex
+	committed := map[seqKey]appended{}
 	next := 0
 	done := cpu.start(fmt.Sprintf("live events, %d clients, %.0f events/s", o.wsClients, o.eventRate))
 	_, err = loadgen.Run(ctx, loadgen.Config{Rate: o.eventRate, Duration: o.duration, MaxInFlight: 64}, func(ctx context.Context) error {
@@ -140,13 +130,14 @@ func runEventsBench(ctx context.Context, o options, c *apiClient, api *apiProc, 
 		next++
 		cmu.Unlock()
 		// The clock starts before the append, so the figure is an upper bound.
-		at := time.Now()
+		at := time.Since(base)
 		seq, err := store.AppendEvent(ctx, stream, "bench.tick", map[string]string{"payload": strings.Repeat("x", 64)})
 		if err != nil {
 			return err
 		}
+		took := time.Since(base) - at
 		cmu.Lock()
-		committed[seqKey{stream, seq}] = at
+		committed[seqKey{stream, seq}] = appended{at: at, took: took}
 		cmu.Unlock()
 		return nil
 	})
@@ -157,26 +148,57 @@ func runEventsBench(ctx context.Context, o options, c *apiClient, api *apiProc, 
 		return nil, err
 	}
 	done()
-	cancel()
-	wg.Wait()
-	return summarizeEvents(o, streams, idle, subscribers, committed, received), nil
+	closed := 0
+	for _, s := range sockets {
+		if err := s.close(); err != nil {
+			closed++
+			if closed <= 3 {
+				logf("events: a client's connection ended early: %v", err)
+			}
+		}
+	}
+	r := summarizeEvents(o, streams, idle, committed, sockets)
+	r.Closed = closed
+	return r, nil
 }
 
-func summarizeEvents(o options, streams int, idle float64, subscribers map[string]int, committed map[seqKey]time.Time, received map[seqKey][]time.Time) *eventsReport {
+// appended is when an event's append began and how long it took, on the
+// section's clock.
+type appended struct{ at, took time.Duration }
+
+func summarizeEvents(o options, streams int, idle float64, committed map[seqKey]appended, sockets []*benchSocket) *eventsReport {
 	r := &eventsReport{Clients: o.wsClients, Streams: streams, RatePerSecond: o.eventRate, Events: len(committed), IdleRSSMB: idle}
+	perStream := map[string]int{}
+	appends := make([]time.Duration, 0, len(committed))
+	for k, a := range committed {
+		perStream[k.stream]++
+		appends = append(appends, a.took)
+	}
 	var lat []time.Duration
-	for k, at := range committed {
-		got := received[k]
-		r.Missing += subscribers[k.stream] - len(got)
-		for _, t := range got {
-			lat = append(lat, t.Sub(at))
+	for _, s := range sockets {
+		matched := 0
+		last := int64(-1)
+		for _, g := range s.got {
+			if g.seq <= last {
+				continue // the api never sends one twice; not counted twice either
+			}
+			last = g.seq
+			if a, ok := committed[seqKey{s.stream, g.seq}]; ok {
+				matched++
+				lat = append(lat, g.at-a.at)
+			}
 		}
+		r.Missing += perStream[s.stream] - matched
 	}
 	r.Deliveries = len(lat)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	if len(lat) > 0 {
 		r.P50Ms, r.P95Ms, r.P99Ms = ms(loadgen.Percentile(lat, 50)), ms(loadgen.Percentile(lat, 95)), ms(loadgen.Percentile(lat, 99))
 		r.MaxMs = ms(lat[len(lat)-1])
+	}
+	sort.Slice(appends, func(i, j int) bool { return appends[i] < appends[j] })
+	if len(appends) > 0 {
+		r.AppendP95Ms = ms(loadgen.Percentile(appends, 95))
 	}
 	r.LatencyOK = verdict(r.latencyMet())
 	r.RSSOK = verdict(idle < targetEventsRSSMB)
@@ -187,6 +209,7 @@ func (r *eventsReport) writeText(w interface{ Write([]byte) (int, error) }) {
 	fmt.Fprintf(w, "\nlive events: %d WebSocket clients on one api, %d streams, %.0f events/s appended to Postgres\n", r.Clients, r.Streams, r.RatePerSecond)
 	fmt.Fprintf(w, "  events=%d deliveries=%d missing=%d  commit->client p50=%.1fms p95=%.1fms p99=%.1fms max=%.1fms\n",
 		r.Events, r.Deliveries, r.Missing, r.P50Ms, r.P95Ms, r.P99Ms, r.MaxMs)
+	fmt.Fprintf(w, "  append (part of each latency) p95=%.1fms; connections ended early: %d\n", r.AppendP95Ms, r.Closed)
 	fmt.Fprintf(w, "target p95 < %.0fms and p99 < %.0fms with no event missing: %s\n", targetEventsP95Ms, targetEventsP99Ms, r.LatencyOK)
 	fmt.Fprintf(w, "api RSS with %d idle WebSocket clients: %.1f MB (target < %.0f MB: %s)\n", r.Clients, r.IdleRSSMB, targetEventsRSSMB, r.RSSOK)
 }
