@@ -114,6 +114,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	warnSharedSite(cfg, origins, log)
 	apps := &http.Server{Handler: appshost.New(arts, releaseResolver{store}, origins, log).WithCacheBytes(cfg.Artifacts.AppsCacheBytes).WithTemplatePreviews(templatePreviews{store}, previewFrameAncestors(cfg)), ReadHeaderTimeout: 10 * time.Second}
 	if ln.metrics != nil {
+		// The backlog is read only when someone can scrape it.
+		backlog := api.NewBacklogGauge(reg, workflows.NewBacklogs(tc, cfg.TemporalNamespace), workflows.Queues, log)
+		go backlog.Run(streamCtx, cfg.Exposure.BacklogInterval)
 		serveMetricsOn(ctx, ln.metrics, api.MetricsHandler(reg), log, "metrics listening")
 	}
 

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/forgeai/platform/internal/config"
 )
@@ -146,13 +147,15 @@ func TestExposureSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Exposure.MetricsAddr != "127.0.0.1:9090" || len(cfg.Exposure.CORSAllowedOrigins) != 0 {
+	if cfg.Exposure.MetricsAddr != "127.0.0.1:9090" || len(cfg.Exposure.CORSAllowedOrigins) != 0 ||
+		cfg.Exposure.BacklogInterval != 10*time.Second {
 		t.Fatalf("defaults: %+v", cfg.Exposure)
 	}
 	for _, good := range []map[string]string{
 		{"METRICS_ADDR": "off"}, {"METRICS_ADDR": ":9090"}, {"METRICS_ADDR": "[::1]:0"},
 		{"CORS_ALLOWED_ORIGINS": "https://admin.example.com,http://localhost:5173"},
 		{"APPS_BASE_URL": "https://apps.example.com/"},
+		{"TASK_QUEUE_BACKLOG_INTERVAL": "1s"},
 	} {
 		cfg, err := config.Load(good)
 		if err != nil {
@@ -176,6 +179,8 @@ func TestExposureSettings(t *testing.T) {
 		{map[string]string{"APPS_BASE_URL": "https://apps.example.com", "CORS_ALLOWED_ORIGINS": "https://acme.apps.example.com"}, "published app's origin"},
 		{map[string]string{"APPS_BASE_URL": "http://127.0.0.1:8081"}, "not an IP address"},
 		{map[string]string{"APPS_BASE_URL": "https://example.com/apps"}, "without path"},
+		{map[string]string{"TASK_QUEUE_BACKLOG_INTERVAL": "100ms"}, "TASK_QUEUE_BACKLOG_INTERVAL"},
+		{map[string]string{"TASK_QUEUE_BACKLOG_INTERVAL": "0s"}, "TASK_QUEUE_BACKLOG_INTERVAL"},
 	} {
 		cfg, err := config.Load(tc.env)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Exposure is what the platform shows beyond its API: where its metrics are
@@ -19,6 +20,9 @@ type Exposure struct {
 	// (with a Bearer token; never with the session cookies). None: the web
 	// app, on the API's own origin, is the only browser client.
 	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
+	// BacklogInterval is how often the api reads each task queue's backlog
+	// for platform_task_queue_backlog (what an autoscaler scales workers on).
+	BacklogInterval time.Duration `env:"TASK_QUEUE_BACKLOG_INTERVAL" envDefault:"10s"`
 }
 
 // MetricsOff is the METRICS_ADDR that serves no metrics.
@@ -37,6 +41,9 @@ func (c Config) validateExposure() []error {
 		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 || strings.ContainsAny(host, "/ ") {
 			bad("METRICS_ADDR", "must be host:port (e.g. 127.0.0.1:9090, :9090 inside a container network) or off, got %q", a)
 		}
+	}
+	if d := c.Exposure.BacklogInterval; d < time.Second || d > 10*time.Minute {
+		bad("TASK_QUEUE_BACKLOG_INTERVAL", "must be between 1s and 10m, got %s", d)
 	}
 	appsDomain := ""
 	if u, err := url.Parse(c.AppsBaseURL); err == nil && u.Host != "" {
