@@ -117,7 +117,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 		// The backlog is read only when someone can scrape it.
 		backlog := api.NewBacklogGauge(reg, workflows.NewBacklogs(tc, cfg.TemporalNamespace), workflows.Queues, log)
 		go backlog.Run(streamCtx, cfg.Exposure.BacklogInterval)
-		serveMetricsOn(ctx, ln.metrics, api.MetricsHandler(reg), log, "metrics listening")
+		serveMetricsOn(ctx, ln.metrics, api.MetricsHandler(reg), cfg.Exposure.Pprof, log, "metrics listening")
 	}
 
 	errs := make(chan error, 2)

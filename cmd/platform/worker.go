@@ -61,7 +61,7 @@ func runWorker(ctx context.Context, args []string, stderr io.Writer) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := ai.NewMetrics(reg)
 	if cfg.WorkerMetricsAddr != "" {
-		if err := serveMetrics(ctx, cfg.WorkerMetricsAddr, reg, log); err != nil {
+		if err := serveMetrics(ctx, cfg.WorkerMetricsAddr, reg, cfg.Exposure.Pprof, log); err != nil {
 			return err
 		}
 	}

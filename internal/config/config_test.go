@@ -148,14 +148,14 @@ func TestExposureSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Exposure.MetricsAddr != "127.0.0.1:9090" || len(cfg.Exposure.CORSAllowedOrigins) != 0 ||
-		cfg.Exposure.BacklogInterval != 10*time.Second {
+		cfg.Exposure.Pprof || cfg.Exposure.BacklogInterval != 10*time.Second {
 		t.Fatalf("defaults: %+v", cfg.Exposure)
 	}
 	for _, good := range []map[string]string{
 		{"METRICS_ADDR": "off"}, {"METRICS_ADDR": ":9090"}, {"METRICS_ADDR": "[::1]:0"},
 		{"CORS_ALLOWED_ORIGINS": "https://admin.example.com,http://localhost:5173"},
 		{"APPS_BASE_URL": "https://apps.example.com/"},
-		{"TASK_QUEUE_BACKLOG_INTERVAL": "1s"},
+		{"PPROF": "true", "TASK_QUEUE_BACKLOG_INTERVAL": "1s"},
 	} {
 		cfg, err := config.Load(good)
 		if err != nil {

@@ -20,6 +20,9 @@ type Exposure struct {
 	// (with a Bearer token; never with the session cookies). None: the web
 	// app, on the API's own origin, is the only browser client.
 	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
+	// Pprof serves net/http/pprof under /debug/pprof/ on the metrics
+	// listeners (METRICS_ADDR, WORKER_METRICS_ADDR), never on the public port.
+	Pprof bool `env:"PPROF" envDefault:"false"`
 	// BacklogInterval is how often the api reads each task queue's backlog
 	// for platform_task_queue_backlog (what an autoscaler scales workers on).
 	BacklogInterval time.Duration `env:"TASK_QUEUE_BACKLOG_INTERVAL" envDefault:"10s"`
