@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -72,10 +73,17 @@ func workflowTaskSlots(concurrency int) int { return max(concurrency, minWorkflo
 // them, letting running activities finish within StopTimeout.
 func Run(ctx context.Context, c client.Client, o Options, regs map[string][]Registration) error {
 	var started []sdkworker.Worker
+	// Stop every queue's worker at once: each stops polling, then waits up
+	// to StopTimeout for its running activities, so the whole drain takes
+	// StopTimeout at most (one after the other, a queue would keep taking
+	// work while another drained, and the drain could take StopTimeout per
+	// queue).
 	defer func() {
+		var wg sync.WaitGroup
 		for _, w := range started {
-			w.Stop()
+			wg.Go(w.Stop)
 		}
+		wg.Wait()
 	}()
 	for _, q := range o.Queues {
 		queueRegs, known := regs[q]

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -115,5 +116,92 @@ func TestConcurrencyOneRunsOneActivityAtATime(t *testing.T) {
 	stop()
 	if err := <-ran; err != nil {
 		t.Errorf("worker stop: %v", err)
+	}
+}
+
+// TestStopLetsRunningActivitiesFinish is what SIGTERM does to `platform
+// worker`: its context ends, every queue's worker stops polling at once,
+// and activities already running on any queue finish (their context is not
+// cancelled) before Run returns, all within one StopTimeout.
+func TestStopLetsRunningActivitiesFinish(t *testing.T) {
+	c := startTemporal(t)
+	const queueA, queueB, hold, stopTimeout = "drain-a", "drain-b", 2 * time.Second, 10 * time.Second
+	started := make(chan string, 2)
+	type result struct {
+		name     string
+		canceled bool
+		at       time.Time
+	}
+	finished := make(chan result, 2)
+	holdFor := func(name string) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			started <- name
+			select {
+			case <-time.After(hold):
+				finished <- result{name, false, time.Now()}
+				return nil
+			case <-ctx.Done():
+				finished <- result{name, true, time.Now()}
+				return ctx.Err()
+			}
+		}
+	}
+	both := func(ctx workflow.Context) error {
+		a := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{TaskQueue: queueA, StartToCloseTimeout: time.Minute}), "holdA")
+		b := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{TaskQueue: queueB, StartToCloseTimeout: time.Minute}), "holdB")
+		return errors.Join(a.Get(ctx, nil), b.Get(ctx, nil))
+	}
+	regs := map[string][]worker.Registration{
+		queueA: {func(r sdkworker.Registry) {
+			r.RegisterWorkflowWithOptions(both, workflow.RegisterOptions{Name: "both"})
+			r.RegisterActivityWithOptions(holdFor("holdA"), activity.RegisterOptions{Name: "holdA"})
+		}},
+		queueB: {func(r sdkworker.Registry) {
+			r.RegisterActivityWithOptions(holdFor("holdB"), activity.RegisterOptions{Name: "holdB"})
+		}},
+	}
+	ctx, stop := context.WithCancel(t.Context())
+	ran := make(chan error, 1)
+	go func() {
+		ran <- worker.Run(ctx, c, worker.Options{Queues: []string{queueA, queueB}, Concurrency: 4, StopTimeout: stopTimeout,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, regs)
+	}()
+	if _, err := c.ExecuteWorkflow(t.Context(), client.StartWorkflowOptions{TaskQueue: queueA}, "both"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		select {
+		case <-started:
+		case <-time.After(60 * time.Second):
+			t.Fatal("the activities did not start within 60s")
+		}
+	}
+	stopAt := time.Now()
+	stop() // SIGTERM
+	var err error
+	select {
+	case err = <-ran:
+	case <-time.After(stopTimeout + 10*time.Second):
+		t.Fatalf("Run did not return within StopTimeout (%s) after its context ended", stopTimeout)
+	}
+	returned := time.Now()
+	if err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	for range 2 {
+		select {
+		case r := <-finished:
+			if r.canceled {
+				t.Errorf("%s was cancelled by the stop instead of finishing", r.name)
+			}
+			if r.at.After(returned) {
+				t.Errorf("Run returned before %s finished", r.name)
+			}
+		default:
+			t.Fatal("Run returned while an activity was still running")
+		}
+	}
+	if d := returned.Sub(stopAt); d > stopTimeout {
+		t.Errorf("the drain took %s, more than StopTimeout %s", d, stopTimeout)
 	}
 }
