@@ -64,6 +64,8 @@ type Hub struct {
 
 	mu      sync.Mutex
 	streams map[string]*stream
+
+	relay *Publisher // nil: Broadcast stays on this instance
 }
 
 type stream struct {
@@ -139,10 +141,42 @@ func (h *Hub) Notify(names ...string) {
 // the log (e.g. chat deltas); a full buffer drops the frame, never blocks.
 type Ephemeral interface{ Ephemeral(frame []byte) }
 
+// RelayTo makes Broadcast also publish its frames to the other instances
+// (Postgres), whose listeners hand them to Remote. Call it before use.
+func (h *Hub) RelayTo(p *Publisher) { h.relay = p }
+
 // Broadcast hands a frame that is not in the log to the stream's current
-// subscribers on this instance. Such frames are best effort; the durable
-// event that follows them is what clients rely on.
+// subscribers on this instance at once and, with a relay, queues it for the
+// other instances. Such frames are best effort; the durable event that
+// follows them is what clients rely on.
 func (h *Hub) Broadcast(name string, frame []byte) {
+	h.broadcastLocal(name, frame)
+	if h.relay != nil {
+		h.relay.Publish(name, frame)
+	}
+}
+
+// FlushBroadcasts waits (until ctx ends) for the frames broadcast so far to
+// have been published to the other instances, so that they precede a
+// durable event written next. Without a relay it returns at once.
+func (h *Hub) FlushBroadcasts(ctx context.Context) {
+	if h.relay != nil {
+		h.relay.Flush(ctx)
+	}
+}
+
+// Remote hands a frame another instance broadcast (a FramesChannel payload)
+// to this instance's subscribers; this instance's own frames, and malformed
+// payloads, are ignored.
+func (h *Hub) Remote(payload string) {
+	origin, name, frame, ok := decodePayload(payload)
+	if !ok || (h.relay != nil && origin == h.relay.Origin()) {
+		return
+	}
+	h.broadcastLocal(name, frame)
+}
+
+func (h *Hub) broadcastLocal(name string, frame []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	st, ok := h.streams[name]

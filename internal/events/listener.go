@@ -26,7 +26,8 @@ type SessionCache interface {
 }
 
 // Listen holds a Postgres connection that LISTENs for stream names and wakes
-// the hub. When the connection drops it reconnects with backoff and wakes
+// the hub, and for other instances' ephemeral frames (FramesChannel), which
+// it hands to the hub in the order they were published. When the connection drops it reconnects with backoff and wakes
 // every pump, which re-read from their subscribers' cursors: no event is
 // missed, only delayed. On the same connection it hears changed users and
 // sessions for sessions (nil: not), which it tells whether it is listening.
@@ -66,6 +67,11 @@ func listenOnce(ctx context.Context, databaseURL string, h *Hub, sessions Sessio
 	if _, err := conn.Exec(ctx, "LISTEN "+models.EventsChannel); err != nil {
 		return err
 	}
+	// Other instances' ephemeral frames (chat deltas): those sent while
+	// this connection is down are lost, which is acceptable for them.
+	if _, err := conn.Exec(ctx, "LISTEN "+FramesChannel); err != nil {
+		return err
+	}
 	if sessions != nil {
 		if _, err := conn.Exec(ctx, "LISTEN "+models.SessionsChannel); err != nil {
 			return err
@@ -80,8 +86,12 @@ func listenOnce(ctx context.Context, databaseURL string, h *Hub, sessions Sessio
 		if err != nil {
 			return err
 		}
-		if n.Channel == models.SessionsChannel {
+		switch n.Channel {
+		case models.SessionsChannel:
 			sessions.ForgetSessions(n.Payload)
+			continue
+		case FramesChannel:
+			h.Remote(n.Payload)
 			continue
 		}
 		h.Notify(n.Payload)
