@@ -98,6 +98,7 @@ type Server struct {
 	version           string
 	openAPI           []byte   // what GET /api/openapi.json answers (OpenAPI)
 	schemas           sync.Map // template content digest → *catalog.Schema
+	templateLists     templateListCache
 
 	workflows   Workflows
 	appsBaseURL string

@@ -20,6 +20,11 @@ type Store interface {
 	TemplateForProject(ctx context.Context, id string) (models.Template, error)
 	RateTemplate(ctx context.Context, userID, templateID string, stars int) (models.Template, error)
 	SetFavorite(ctx context.Context, userID, templateID string, on bool) error
+	// TemplatesVersion and TemplateMarks serve the template cache
+	// (templates_cache.go): what was read at a version may be reused while
+	// the version stands and reuse is true.
+	TemplatesVersion() (v uint64, reuse bool)
+	TemplateMarks(ctx context.Context, items []models.TemplateItem, viewerID string) error
 
 	CreateProject(ctx context.Context, in models.NewProject) (models.Project, error)
 	ListProjects(ctx context.Context, ownerID string, sort models.ProjectSort, page models.Page) ([]models.Project, int64, error)

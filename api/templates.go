@@ -103,15 +103,14 @@ func (s *Server) listTemplates(c *fiber.Ctx) error {
 	if len(details) > 0 {
 		return invalid("invalid query", details...)
 	}
+	if cached, err := s.listTemplatesCached(c, f); cached {
+		return err
+	}
 	items, total, err := s.store.ListTemplates(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	out := make([]templateResponse, len(items))
-	for i, t := range items {
-		out[i] = toTemplate(t, false)
-	}
-	return okList(c, out, listMeta{Page: page.Number, PageSize: page.Size, Total: total})
+	return okList(c, templateResponses(items), listMetaOf(f, total))
 }
 
 // templateParam accepts a template's UUID or its slug.

@@ -110,6 +110,7 @@ func (s *Store) UnpublishTemplate(ctx context.Context, id string) (Template, err
 	if !isUUID(id) {
 		return Template{}, fmt.Errorf("unpublish template: %w", ErrNotFound)
 	}
+	defer s.templatesChanged()
 	var t Template
 	err := s.withEvents(ctx, func(tx *gorm.DB, _ *pending) error {
 		if err := lockRow(tx, s.dialect).Where("id = ?", id).Take(&t).Error; err != nil {

@@ -398,12 +398,14 @@ func (s *Store) FindUser(ctx context.Context, email, id string) (User, error) {
 // ApplyApproval carries out an approved request. For a role change it sets
 // the requested role (idempotent). Other types are applied by their owners.
 func (s *Store) ApplyApproval(ctx context.Context, approvalID string) error {
+	var published bool
 	err := s.withEvents(ctx, func(tx *gorm.DB, ev *pending) error {
 		var a Approval
 		if err := tx.Where("id = ?", approvalID).Take(&a).Error; err != nil {
 			return err
 		}
 		if a.Type == ApprovalTypeTemplate {
+			published = true
 			// Publish exactly what was approved: the template, locked, must
 			// still have the digest the request pinned.
 			var t Template
@@ -435,5 +437,8 @@ func (s *Store) ApplyApproval(ctx context.Context, approvalID string) error {
 		}
 		return s.emit(tx, ev, UserStream(a.SubjectID), EventRoleChanged, map[string]any{"role": role, "approvalId": a.ID})
 	})
+	if published {
+		s.templatesChanged()
+	}
 	return translate("apply approval", err)
 }

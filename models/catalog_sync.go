@@ -21,6 +21,7 @@ type SyncReport struct {
 // its version bumped, an unchanged one is left alone, so running it on every
 // start never duplicates. Ratings, usage and ids survive updates.
 func (s *Store) SyncCatalog(ctx context.Context, entries []catalog.Template) (SyncReport, error) {
+	defer s.templatesChanged()
 	var rep SyncReport
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.dialect == config.Postgres {

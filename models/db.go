@@ -28,6 +28,8 @@ type Store struct {
 	log      atomic.Pointer[slog.Logger]
 	ids      WorkflowIDs
 	sessions sessionCache // sign-in checks; off until EnableSessionCache
+	// templates versions the templates table for the API's template cache.
+	templates templatesVersion
 }
 
 // SetLogger sets where the store reports background trouble (slog.Default

@@ -79,6 +79,7 @@ const slugAttempts = 5
 // CreateProject inserts the project with a unique slug derived from its name
 // and counts one more use of its template, in one transaction.
 func (s *Store) CreateProject(ctx context.Context, in NewProject) (Project, error) {
+	defer s.templatesChanged() // usage_count
 	base := Slugify(in.Name)
 	var lastErr error
 	for attempt := 0; attempt < slugAttempts; attempt++ {

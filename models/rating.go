@@ -29,6 +29,7 @@ type TemplateFavorite struct {
 // one transaction with the template row locked so concurrent ratings never
 // lose an update.
 func (s *Store) RateTemplate(ctx context.Context, userID, templateID string, stars int) (Template, error) {
+	defer s.templatesChanged() // rating_avg and rating_count
 	var t Template
 	err := s.withEvents(ctx, func(tx *gorm.DB, _ *pending) error {
 		if err := lockRow(tx, s.dialect).Select("id").Where("id = ? AND status = ?", templateID, TemplatePublished).Take(&t).Error; err != nil {

@@ -163,21 +163,32 @@ func likeEscape(s string) string {
 
 func (s *Store) withViewerMarks(ctx context.Context, rows []Template, viewerID string) ([]TemplateItem, error) {
 	items := make([]TemplateItem, len(rows))
-	ids := make([]string, len(rows))
 	for i, r := range rows {
 		items[i] = TemplateItem{Template: r}
-		ids[i] = r.ID
 	}
-	if viewerID == "" || len(rows) == 0 {
-		return items, nil
+	if err := s.TemplateMarks(ctx, items, viewerID); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// TemplateMarks sets the viewer's own marks (Favorite, MyRating) on items,
+// in place; without a viewer it changes nothing.
+func (s *Store) TemplateMarks(ctx context.Context, items []TemplateItem, viewerID string) error {
+	if viewerID == "" || len(items) == 0 {
+		return nil
+	}
+	ids := make([]string, len(items))
+	for i := range items {
+		ids[i] = items[i].ID
 	}
 	var favs []TemplateFavorite
 	if err := s.db.WithContext(ctx).Where("user_id = ? AND template_id IN ?", viewerID, ids).Find(&favs).Error; err != nil {
-		return nil, fmt.Errorf("load favorites: %w", err)
+		return fmt.Errorf("load favorites: %w", err)
 	}
 	var ratings []TemplateRating
 	if err := s.db.WithContext(ctx).Where("user_id = ? AND template_id IN ?", viewerID, ids).Find(&ratings).Error; err != nil {
-		return nil, fmt.Errorf("load ratings: %w", err)
+		return fmt.Errorf("load ratings: %w", err)
 	}
 	fav := make(map[string]bool, len(favs))
 	for _, f := range favs {
@@ -189,11 +200,12 @@ func (s *Store) withViewerMarks(ctx context.Context, rows []Template, viewerID s
 	}
 	for i := range items {
 		items[i].Favorite = fav[items[i].ID]
+		items[i].MyRating = nil
 		if n, ok := stars[items[i].ID]; ok {
 			items[i].MyRating = &n
 		}
 	}
-	return items, nil
+	return nil
 }
 
 // GetTemplate returns a published template by id or slug, with the viewer's marks.
@@ -221,6 +233,7 @@ func idOrSlugID(v string) any {
 // CreateUserTemplate stores a submitted template as pending (invisible in the
 // gallery until approved), with a slug unique among all templates.
 func (s *Store) CreateUserTemplate(ctx context.Context, t Template) (Template, error) {
+	defer s.templatesChanged()
 	base := t.Slug
 	var lastErr error
 	for attempt := 0; attempt < slugAttempts; attempt++ {
