@@ -28,35 +28,28 @@ func (s *Server) sessionVerdict(ctx context.Context, sessionID string, streams [
 	return u, ""
 }
 
-// watchSession closes the WebSocket with 4401 once its session is revoked
+// checkSession closes the WebSocket with 4401 once its session is revoked
 // or expires, its user is deactivated, or the user may no longer read a
-// stream it follows. It looks every sessionCheckEvery, so this holds across
-// instances (a logout or deactivation handled by another instance) within
-// that interval; the handling instance closes its own sockets at once.
-func (w *wsConn) watchSession() {
-	tick := time.NewTicker(w.s.sessionCheckEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case <-w.closed:
-			return
-		case <-tick.C:
-			w.mu.Lock()
-			streams := make([]string, 0, len(w.subs))
-			for stream := range w.subs {
-				streams = append(streams, stream)
-			}
-			w.mu.Unlock()
-			u, why := w.s.sessionVerdict(w.s.ctx, w.session, streams)
-			if why != "" {
-				w.closeWith(closeUnauthorized, why)
-				return
-			}
-			if u.ID != "" {
-				w.mu.Lock()
-				w.user = u // a role change applies to later subscriptions
-				w.mu.Unlock()
-			}
-		}
+// stream it follows. The writer starts it every sessionCheckEvery (one at a
+// time), so this holds across instances (a logout or deactivation handled
+// by another instance) within that interval; the handling instance closes
+// its own sockets at once.
+func (w *wsConn) checkSession() {
+	defer w.checking.Store(false)
+	w.mu.Lock()
+	streams := make([]string, 0, len(w.subs))
+	for stream := range w.subs {
+		streams = append(streams, stream)
+	}
+	w.mu.Unlock()
+	u, why := w.s.sessionVerdict(w.s.ctx, w.session, streams)
+	if why != "" {
+		w.closeWith(closeUnauthorized, why)
+		return
+	}
+	if u.ID != "" {
+		w.mu.Lock()
+		w.user = u // a role change applies to later subscriptions
+		w.mu.Unlock()
 	}
 }

@@ -81,7 +81,7 @@ func (s *Server) sse(c *fiber.Ctx) error {
 func (s *Server) pumpSSE(w *bufio.Writer, sub *sseSub, sessionID, stream string) {
 	beat := time.NewTicker(sseHeartbeat)
 	defer beat.Stop()
-	// Like a WebSocket, the stream ends when its session does (see watchSession).
+	// Like a WebSocket, the stream ends when its session does (see checkSession).
 	check := time.NewTicker(s.sessionCheckEvery)
 	defer check.Stop()
 	if _, err := w.WriteString(": connected\n\n"); err != nil || w.Flush() != nil {
@@ -89,21 +89,15 @@ func (s *Server) pumpSSE(w *bufio.Writer, sub *sseSub, sessionID, stream string)
 	}
 	for {
 		select {
-		case msg := <-sub.out.frames:
-			sub.out.taken()
-			if _, err := w.Write(msg); err != nil {
-				return
-			}
+		case <-sub.out.ready:
 			// Write what is queued before flushing.
-			for drained := false; !drained; {
-				select {
-				case more := <-sub.out.frames:
-					sub.out.taken()
-					if _, err := w.Write(more); err != nil {
-						return
-					}
-				default:
-					drained = true
+			for {
+				msg, ok := sub.out.next()
+				if !ok {
+					break
+				}
+				if _, err := w.Write(msg); err != nil {
+					return
 				}
 			}
 		case <-beat.C:

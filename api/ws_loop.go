@@ -8,15 +8,18 @@ import (
 	"github.com/gofiber/contrib/websocket"
 )
 
+// writeLoop is the connection's writer: it writes what the outbox holds,
+// pings, and every sessionCheckEvery has the session looked at (see
+// checkSession); it ends the connection when told to or when a write fails.
 func (w *wsConn) writeLoop() {
 	ping := time.NewTicker(wsPingEvery)
 	defer ping.Stop()
+	check := time.NewTicker(w.s.sessionCheckEvery)
+	defer check.Stop()
 	for {
 		select {
-		case msg := <-w.out.frames:
-			w.out.taken()
-			_ = w.conn.SetWriteDeadline(time.Now().Add(w.s.writeWait()))
-			if err := w.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+		case <-w.out.ready:
+			if !w.writeQueued(true) {
 				w.closeWith(websocket.CloseAbnormalClosure, "")
 				w.hangUp(time.Now())
 				return
@@ -27,6 +30,10 @@ func (w *wsConn) writeLoop() {
 				w.hangUp(time.Now())
 				return
 			}
+		case <-check.C:
+			if w.checking.CompareAndSwap(false, true) {
+				go w.checkSession()
+			}
 		case <-w.closed:
 			w.drainAndClose()
 			return
@@ -36,25 +43,38 @@ func (w *wsConn) writeLoop() {
 	}
 }
 
+// writeQueued writes the frames queued, oldest first, until none is left
+// (true) or a write fails (false); untilClosed also stops (true) once the
+// connection is being closed, whose reason decides what is still written.
+// Each frame may take writeWait.
+func (w *wsConn) writeQueued(untilClosed bool) bool {
+	for {
+		if untilClosed {
+			select {
+			case <-w.closed:
+				return true
+			default:
+			}
+		}
+		msg, ok := w.out.next()
+		if !ok {
+			return true
+		}
+		_ = w.conn.SetWriteDeadline(time.Now().Add(w.s.writeWait()))
+		if err := w.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+			return false
+		}
+	}
+}
+
 // drainAndClose writes what is queued (unless the client is too slow for
 // that) and the close frame with its reason, then hangs up: at once if the
 // close frame could not be written, else once the client has answered it
 // or had as long as a frame may take.
 func (w *wsConn) drainAndClose() {
-	if w.reason.code != closeSlowConsumer {
-		for {
-			select {
-			case msg := <-w.out.frames:
-				_ = w.conn.SetWriteDeadline(time.Now().Add(w.s.writeWait()))
-				if w.conn.WriteMessage(websocket.TextMessage, msg) != nil {
-					w.hangUp(time.Now())
-					return
-				}
-				continue
-			default:
-			}
-			break
-		}
+	if w.reason.code != closeSlowConsumer && !w.writeQueued(false) {
+		w.hangUp(time.Now())
+		return
 	}
 	if w.reason.code == websocket.CloseAbnormalClosure ||
 		w.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(w.reason.code, w.reason.text), time.Now().Add(time.Second)) != nil {
