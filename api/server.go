@@ -213,7 +213,7 @@ func (s *Server) routes(app *fiber.App, o Options) {
 		s.handle(r, get, "/auth/callback", Public, s.limitSignIn, s.oidcCallback)
 	}
 	s.handle(r, get, "/openapi.json", Public, s.limitAnonymous, s.openAPISpec)
-	s.handle(r, get, "/ws", SignedInOnSocket, s.limitAnonymous, s.wsUpgrade, websocket.New(s.wsHandler, websocket.Config{ReadBufferSize: 4096, WriteBufferSize: 4096}))
+	s.handle(r, get, "/ws", SignedInOnSocket, s.limitAnonymous, s.wsUpgrade, websocket.New(s.wsHandler, wsConfig()))
 	s.handle(r, get, "/events", SignedIn, s.sse)
 	s.handle(r, get, "/templates", Personalised, s.limitAnonymous, s.listTemplates)
 	s.handle(r, post, "/templates", auth.SubmitTemplate, s.submitTemplate)

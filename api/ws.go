@@ -73,6 +73,18 @@ func encodeEventFrame(ev models.Event) []byte {
 	return b
 }
 
+// wsConfig sizes each connection's buffers for many mostly idle sockets.
+// Client frames are small (auth, subscribe), so the read buffer is small;
+// a larger frame (up to wsReadLimit) is still read, in more pieces. Write
+// buffers come from a pool and are held only while a frame is written, not
+// for the life of the connection; a frame larger than one goes out in the
+// same single write (the rest is written from where it lies).
+func wsConfig() websocket.Config {
+	return websocket.Config{ReadBufferSize: 512, WriteBufferSize: 4096, WriteBufferPool: &wsWriteBuffers}
+}
+
+var wsWriteBuffers sync.Pool
+
 // wsUpgrade refuses other origins with 403 before the upgrade.
 func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {

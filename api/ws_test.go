@@ -476,3 +476,43 @@ func TestSlowConsumerThatStaysSilentIsHungUp(t *testing.T) {
 	// frame still fit: anything but silence.
 	t.Logf("the connection ended: code %d, %v", code, err)
 }
+
+// Buffers are sized for idle sockets (small read buffer, pooled write
+// buffers): frames larger than them still cross whole, both ways, and
+// several sockets writing at once do not share a buffer.
+func TestWebSocketFramesLargerThanTheBuffers(t *testing.T) {
+	h := newHarness(t, config.SQLite, options{devMode: true})
+	addr := h.serve()
+	alice, _, _ := h.login("alice@example.com")
+	tpl := h.templateBySlug("loyalty-program")
+	var p projectOut
+	h.do("POST", "/api/projects", alice, map[string]any{"name": "Big", "templateId": tpl.ID}).expect(t, 201).data(t, &p)
+	stream := "project:" + p.ID
+
+	conns := make([]*websocket.Conn, 3)
+	for i := range conns {
+		conns[i] = authWS(t, addr, alice)
+		// A client frame of 20 KB (the read buffer holds 512 bytes).
+		send(t, conns[i], map[string]any{"type": "subscribe", "stream": stream, "after": 1, "padding": strings.Repeat("p", 20_000)})
+		if f := read(t, conns[i]); f.Type != "subscribed" {
+			t.Fatalf("subscribe answer %+v", f)
+		}
+	}
+	var payloads []string
+	for i := range 5 {
+		payload := strings.Repeat(strconv.Itoa(i), 3000*(i+1)) // 3 KB to 15 KB (a write buffer holds 4 KB)
+		payloads = append(payloads, payload)
+		if _, err := h.store.AppendEvent(t.Context(), stream, "big", map[string]string{"p": payload}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range conns {
+		for i, payload := range payloads {
+			f := read(t, c)
+			var data struct{ P string }
+			if err := json.Unmarshal(f.Data, &data); err != nil || f.Seq != int64(i+2) || data.P != payload {
+				t.Fatalf("event %d: seq %d, %d bytes of data (%v); want seq %d and %d bytes", i, f.Seq, len(data.P), err, i+2, len(payload))
+			}
+		}
+	}
+}
