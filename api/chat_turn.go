@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -30,7 +31,9 @@ type chatTurn struct {
 
 // postChatMessage stores the user's message, then streams the assistant's
 // answer as Server-Sent Events (delta…, then done) and as ephemeral
-// chat.delta WebSocket frames; the final message is a durable chat event.
+// chat.delta WebSocket frames, which reach the stream's subscribers on
+// every api instance (events.Hub.Broadcast); the final message is a durable
+// chat event.
 func (s *Server) postChatMessage(c *fiber.Ctx) error {
 	id, err := uuidParam(c, "id")
 	if err != nil {
@@ -110,14 +113,20 @@ func (s *Server) streamTurn(w *bufio.Writer, turn *chatTurn, reqID string) {
 	}
 	res, err := s.ai.Chat(ctx, turn.request, func(delta string) {
 		writeSSE("delta", map[string]string{"content": delta})
-		frame, _ := json.Marshal(map[string]string{"type": "chat.delta", "stream": stream, "delta": delta})
-		s.hub.Broadcast(stream, frame)
+		for _, frame := range deltaFrames(stream, delta) {
+			s.hub.Broadcast(stream, frame)
+		}
 	})
 	if err != nil {
 		s.log.Warn("chat turn failed", "session_id", turn.session.ID, "request_id", reqID, "error", err.Error())
 		writeSSE("error", chatError(err))
 		return
 	}
+	// Other instances' subscribers get the deltas before the message that
+	// ends them; a slow database delays this answer's end by a second at most.
+	flushCtx, cancelFlush := context.WithTimeout(ctx, time.Second)
+	s.hub.FlushBroadcasts(flushCtx)
+	cancelFlush()
 	s.chargeTokens(context.WithoutCancel(ctx), turn.session.UserID, res.PromptTokens+res.CompletionTokens, reqID)
 	msgs, proposals := s.turnResult(turn, res)
 	stored, props, err := s.store.AddChatMessages(context.WithoutCancel(ctx), turn.session.ID, msgs, proposals)

@@ -14,6 +14,9 @@ type Hub interface {
 	Subscribe(stream string, after int64, sub events.Subscriber)
 	Unsubscribe(stream string, sub events.Subscriber)
 	Broadcast(stream string, frame []byte)
+	// FlushBroadcasts waits until the frames broadcast so far are published
+	// to the other instances (or ctx ends).
+	FlushBroadcasts(ctx context.Context)
 }
 
 // connCounter limits open streaming connections per user.
