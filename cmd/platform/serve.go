@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -81,10 +82,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln listener
 	deployments := &deploying.Service{Store: store, Workflows: wf, Outcomes: wf, Log: log,
 		Timers: workflows.ApprovalTimers{EscalateAfter: cfg.ApprovalEscalateAfter, Timeout: cfg.ApprovalTimeout}}
 	go store.RunAuditChainer(streamCtx, auditChainEvery, log)
-	go reconcileDeployments(streamCtx, deployments, log, cfg.ReconcileInterval, cfg.ReconcileAfter)
-	go reconcileApprovals(streamCtx, store, wf, cfg.ApprovalEscalateAfter, log, cfg.ReconcileInterval, cfg.ReconcileAfter)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// One instance at a time reconciles (cmd/platform/reconcile.go).
+	go leadReconcilers(streamCtx, cfg, reg, log, func(ctx context.Context) {
+		var wg sync.WaitGroup // leadership ends once both stopped
+		wg.Go(func() {
+			reconcileApprovals(ctx, store, wf, cfg.ApprovalEscalateAfter, log, cfg.ReconcileInterval, cfg.ReconcileAfter)
+		})
+		reconcileDeployments(ctx, deployments, log, cfg.ReconcileInterval, cfg.ReconcileAfter)
+		wg.Wait()
+	})
 	quotas, closeQuotas, err := openQuotas(ctx, cfg, log, reg)
 	if err != nil {
 		return err

@@ -26,6 +26,11 @@ func startEvents(ctx context.Context, cfg config.Config, store *models.Store, lo
 		// The sign-in cache serves only while this listener hears every
 		// change to users and sessions (SESSION_CACHE_TTL 0: no cache).
 		store.EnableSessionCache(cfg.SessionCacheTTL)
+		// Ephemeral frames (chat deltas) reach the other instances'
+		// subscribers through Postgres too; on SQLite there is one instance.
+		pub := events.NewPublisher(dsn, log)
+		hub.RelayTo(pub)
+		go pub.Run(ctx)
 		go events.Listen(ctx, dsn, hub, store, log)
 	}
 	go pruneEvents(ctx, cfg, store, log)

@@ -66,6 +66,10 @@ type Config struct {
 	// deployments left in flight for ReconcileAfter with their workflows.
 	ReconcileInterval time.Duration `env:"RECONCILE_INTERVAL" envDefault:"30s"`
 	ReconcileAfter    time.Duration `env:"RECONCILE_AFTER" envDefault:"1m"`
+	// ReconcileLeaderRetry is how often an API instance that does not run
+	// the reconcilers tries to become their one leader (Postgres), and how
+	// often the leader checks its lock's connection.
+	ReconcileLeaderRetry time.Duration `env:"RECONCILE_LEADER_RETRY" envDefault:"5s"`
 	// OnboardingReminderAfter is the inactivity after which onboarding reminds the user.
 	OnboardingReminderAfter time.Duration `env:"ONBOARDING_REMINDER_AFTER" envDefault:"24h"`
 	// WorkerMetricsAddr, when set, serves the worker's /metrics (AI calls, Go runtime).
@@ -276,6 +280,11 @@ func (c Config) Validate() error {
 	}
 	if c.ReconcileInterval <= 0 || c.ReconcileAfter <= 0 {
 		bad("RECONCILE_INTERVAL/RECONCILE_AFTER", "must be positive, got %s and %s", c.ReconcileInterval, c.ReconcileAfter)
+	}
+	// Up to 10s (leader.MaxRetry) a leader cut off from the database stops
+	// before Postgres drops its session and another takes over.
+	if c.ReconcileLeaderRetry < 50*time.Millisecond || c.ReconcileLeaderRetry > 10*time.Second {
+		bad("RECONCILE_LEADER_RETRY", "must be between 50ms and 10s, got %s", c.ReconcileLeaderRetry)
 	}
 	if c.ChatPerMinute < 1 {
 		bad("CHAT_RATE_PER_MINUTE", "must be at least 1, got %d", c.ChatPerMinute)

@@ -53,6 +53,7 @@ func TestValidateNamesEveryBadVariable(t *testing.T) {
 		{map[string]string{"WORKER_CONCURRENCY": "0"}, "WORKER_CONCURRENCY"},
 		{map[string]string{"WORKER_QUEUES": "platform,,deploy"}, "WORKER_QUEUES"},
 		{map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, "SHUTDOWN_TIMEOUT"},
+		{map[string]string{"RECONCILE_LEADER_RETRY": "1m"}, "RECONCILE_LEADER_RETRY"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.want, func(t *testing.T) {
