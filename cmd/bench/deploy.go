@@ -64,17 +64,14 @@ func (s *deployStack) startWorker(platform, dbURL string) error {
 	return s.worker.Start()
 }
 
+// stopWorker stops the filesystem worker (startWorker starts it again).
+func (s *deployStack) stopWorker() {
+	stopProc(s.worker)
+	s.worker = nil
+}
+
 func (s *deployStack) stop() {
-	if s.worker != nil && s.worker.Process != nil {
-		_ = s.worker.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = s.worker.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = s.worker.Process.Kill()
-		}
-	}
+	s.stopWorker()
 	_ = s.temporal.Stop()
 	for _, kv := range s.env {
 		if len(kv) > len("ARTIFACTS_DIR=") && kv[:len("ARTIFACTS_DIR=")] == "ARTIFACTS_DIR=" {

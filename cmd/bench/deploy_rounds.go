@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 )
 
 // roundPair is one round of the throughput comparison: our deployments and
@@ -21,19 +23,37 @@ type deployBench struct {
 	seq, conc []string
 	approvals *approvalSetup
 	warmedUp  bool
+	// s3conc are deployed all at once with the artifacts on S3, in
+	// SeaweedFS started from weed (deploy_s3.go); none without -weed.
+	s3conc []string
+	weed   string
+	dbURL  string
 }
 
 func setupDeployBench(ctx context.Context, o options, c *apiClient, s *deployStack, dbURL string, templates []string) (*deployBench, error) {
 	if err := s.startWorker(o.platform, dbURL); err != nil {
 		return nil, err
 	}
-	d := &deployBench{}
+	d := &deployBench{dbURL: dbURL}
 	var err error
 	if d.seq, err = c.projectsFor(ctx, "Sequential", o.sequential, templates); err != nil {
 		return nil, err
 	}
 	if d.conc, err = c.projectsFor(ctx, "Concurrent", o.deploys, templates); err != nil {
 		return nil, err
+	}
+	if o.weed != "" {
+		if _, err := os.Stat(o.weed); err != nil {
+			return nil, fmt.Errorf("SeaweedFS for the deployments on S3: %w (make bin/weed, or -weed '' to skip them)", err)
+		}
+		// Absolute: weed runs in its data folder, where a relative path means another file.
+		if d.weed, err = filepath.Abs(o.weed); err != nil {
+			return nil, err
+		}
+		// Projects of their own: their releases' artifacts are all on S3.
+		if d.s3conc, err = c.projectsFor(ctx, "Concurrent on S3", o.deploys, templates); err != nil {
+			return nil, err
+		}
 	}
 	if d.approvals, err = setupApprovals(ctx, c, o.sequential, templates); err != nil {
 		return nil, fmt.Errorf("approvals: %w", err)
@@ -108,6 +128,11 @@ func (d *deployBench) run(ctx context.Context, o options, c *apiClient, s *deplo
 	if err != nil {
 		return nil, fmt.Errorf("approval bench: %w", err)
 	}
+	if d.weed != "" {
+		if rep.S3, err = d.runS3(ctx, o, s, rep.OursPerSecond, cpu); err != nil {
+			return nil, fmt.Errorf("deployments on S3: %w", err)
+		}
+	}
 	return rep, nil
 }
 
@@ -154,6 +179,7 @@ type deployReport struct {
 	ThroughputRate float64         `json:"throughputRatioMedian"`
 	RatioVerdict   string          `json:"ratioVerdict"`
 	Approvals      *approvalReport `json:"approvals,omitempty"`
+	S3             *s3Report       `json:"s3,omitempty"`
 }
 
 func (d *deployReport) judge() {
@@ -187,6 +213,9 @@ func (d *deployReport) writeText(w io.Writer) {
 	if len(d.Rounds) > 0 {
 		fmt.Fprintf(w, "target throughput >= %.1fx no-op at %d concurrent, over %d rounds: medians %.2f/s and %.2f/s, median ratio %.2fx -> %s\n",
 			targetDeployRatio, d.Rounds[0].Ours.Concurrency, len(d.Rounds), d.OursPerSecond, d.NoopPerSecond, d.ThroughputRate, d.RatioVerdict)
+	}
+	if d.S3 != nil {
+		d.S3.writeText(w)
 	}
 	if d.Approvals != nil {
 		d.Approvals.writeText(w)

@@ -13,7 +13,7 @@
 // median, max, each repetition; a target passes only when every repetition
 // meets it) and the CPU each process used during each measurement.
 //
-//	go run ./cmd/bench [-platform bin/platform] [-reps 3] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-compare-clients 32,64] [-compare-rate 1000] [-middleware-rate 300] [-middleware-duration 30s] [-audit-events 100000] [-kpi-deployments 100000] [-json]
+//	go run ./cmd/bench [-platform bin/platform] [-weed bin/weed] [-reps 3] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-compare-clients 32,64] [-compare-rate 1000] [-middleware-rate 300] [-middleware-duration 30s] [-audit-events 100000] [-kpi-deployments 100000] [-json]
 package main
 
 import (
@@ -47,6 +47,7 @@ type options struct {
 	maxInFlight int
 	json        bool
 	temporal    string
+	weed        string
 	deploys     int
 	sequential  int
 	rounds      int
@@ -78,6 +79,7 @@ func main() {
 	flag.IntVar(&o.maxInFlight, "max-inflight", 2000, "cap on requests in flight; beyond it requests are counted as dropped")
 	flag.BoolVar(&o.json, "json", false, "print the figures as JSON on stdout (the table goes to stderr)")
 	flag.StringVar(&o.temporal, "temporal", "bin/temporal", "the Temporal CLI, for the deployment bench's dev server")
+	flag.StringVar(&o.weed, "weed", "bin/weed", "SeaweedFS, for the deployment bench's rounds with the artifacts on S3 (empty skips them)")
 	flag.IntVar(&o.deploys, "deploys", 50, "concurrent deployments in the deployment bench (0 skips it)")
 	flag.IntVar(&o.sequential, "sequential", 10, "deployments one after another, for single-deploy latency")
 	flag.IntVar(&o.rounds, "rounds", 5, "rounds of concurrent deployments and no-op workflows, interleaved; the ratio is their median")
