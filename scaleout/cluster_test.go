@@ -29,7 +29,7 @@ import (
 const chatPerMinute = 3
 
 // leaderRetry is how often an API instance that is not the reconciler's
-// leader tries to become it (RECONCILER_LEADER_RETRY).
+// leader tries to become it (RECONCILE_LEADER_RETRY).
 const leaderRetry = 500 * time.Millisecond
 
 // cluster is the platform scaled out: two API instances, a worker of the
@@ -126,7 +126,7 @@ func startCluster(t *testing.T) *cluster {
 		fmt.Sprintf("CHAT_RATE_PER_MINUTE=%d", chatPerMinute),
 		"QUOTA_DEPLOYMENTS_PER_HOUR=0", "QUOTA_DEPLOYMENTS_PER_DAY=0", "QUOTA_CODEGEN_PER_HOUR=0", "QUOTA_CODEGEN_PER_DAY=0",
 		"QUOTA_AI_TOKENS_PER_DAY=0", "QUOTA_SIGN_IN_PER_MINUTE=0", "QUOTA_ANONYMOUS_PER_MINUTE=0",
-		"RECONCILER_LEADER_RETRY=" + leaderRetry.String(),
+		"RECONCILE_LEADER_RETRY=" + leaderRetry.String(),
 	}
 	t.Cleanup(func() { c.deleteRedisKeys(prefix) })
 	if out, err := c.run("migrate"); err != nil {
