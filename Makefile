@@ -42,7 +42,7 @@ fuzz-short:
 # The bench runs bin/platform-bench: the platform plus one bench-only route
 # (-tags bench, api/bench_bare.go) that the middleware-cost section compares with.
 BENCH_FLAGS ?=
-bench:
+bench: bin/temporal bin/weed
 	CGO_ENABLED=0 $(GO) build -trimpath -tags bench -o bin/platform-bench ./cmd/platform
 	$(GO) run ./cmd/bench -platform ./bin/platform-bench $(BENCH_FLAGS)
 
