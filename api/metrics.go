@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +21,15 @@ func MetricsHandler(reg *prometheus.Registry) http.Handler {
 // httpMetrics records request durations by method, route and status.
 type httpMetrics struct {
 	duration *prometheus.HistogramVec
+	// observers keeps each series' histogram by its labels (observerKey),
+	// so a request neither formats its status nor hashes and validates
+	// label values; it holds the series duration holds, no more.
+	observers sync.Map
+}
+
+type observerKey struct {
+	method, route string
+	status        int
 }
 
 func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
@@ -35,6 +46,11 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
-func (m *httpMetrics) observe(method, route, status string, d time.Duration) {
-	m.duration.WithLabelValues(method, route, status).Observe(d.Seconds())
+func (m *httpMetrics) observe(method, route string, status int, d time.Duration) {
+	k := observerKey{method: method, route: route, status: status}
+	o, ok := m.observers.Load(k)
+	if !ok {
+		o, _ = m.observers.LoadOrStore(k, m.duration.WithLabelValues(method, route, strconv.Itoa(status)))
+	}
+	o.(prometheus.Observer).Observe(d.Seconds())
 }
