@@ -25,6 +25,14 @@ type SessionCache interface {
 	ForgetSessions(payload string)
 }
 
+// TemplateCache is what hears of changed templates (models.Store, for the
+// API's template cache): it may reuse what it read only while
+// TemplatesLive(true) holds. Listen looks for it on its sessions argument.
+type TemplateCache interface {
+	TemplatesLive(live bool)
+	ForgetTemplates()
+}
+
 // Listen holds a Postgres connection that LISTENs for stream names and wakes
 // the hub, and for other instances' ephemeral frames (FramesChannel), which
 // it hands to the hub in the order they were published. When the connection drops it reconnects with backoff and wakes
@@ -79,12 +87,24 @@ func listenOnce(ctx context.Context, databaseURL string, h *Hub, sessions Sessio
 		sessions.SessionsLive(true)
 		defer sessions.SessionsLive(false)
 	}
+	templates, _ := sessions.(TemplateCache)
+	if templates != nil {
+		if _, err := conn.Exec(ctx, "LISTEN "+models.TemplatesChannel); err != nil {
+			return err
+		}
+		templates.TemplatesLive(true)
+		defer templates.TemplatesLive(false)
+	}
 	// Anything committed while we were not listening is read now.
 	h.WakeAll()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if n.Channel == models.TemplatesChannel {
+			templates.ForgetTemplates()
+			continue
 		}
 		switch n.Channel {
 		case models.SessionsChannel:
