@@ -93,7 +93,10 @@ func Open(ctx context.Context, cfg config.DB, ids WorkflowIDs) (*Store, error) {
 		return nil, err
 	}
 	if dialect == config.Postgres {
-		s.pg = startPGNotifier(db, s.logger)
+		if s.pg, err = startPGNotifier(dsn, cfg.ConnMaxLifetime, s.logger); err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("open database: %w", err)
+		}
 	}
 	return s, nil
 }

@@ -26,3 +26,7 @@ func (s *Store) AppendInOneTransaction(ctx context.Context, events ...TestEvent)
 
 // PgxConnOf is the pgx connection of a pool's driver connection (sql.Conn.Raw).
 func PgxConnOf(driverConn any) *pgx.Conn { return driverConn.(*pipelinedConn).Conn.Conn() }
+
+// WakeForTest wakes the readers of the streams, as a commit that appended to
+// them does.
+func (s *Store) WakeForTest(streams ...string) { s.wake(streams...) }

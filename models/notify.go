@@ -2,12 +2,15 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
-	"gorm.io/gorm"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // pgNotifier tells other processes (their LISTEN on EventsChannel) which
@@ -22,11 +25,17 @@ import (
 // Streams that accumulate while one NOTIFY statement runs go out together in
 // the next, so bursts cost one round trip, not one per transaction.
 //
+// The wake-ups go out on a connection of their own, not one of the pool's:
+// a wake-up is on the path from every commit to every live reader, and
+// from the pool it would wait behind the very writers it announces (at a
+// few hundred appends a second with the pool busy, that wait was most of
+// the commit-to-client latency).
+//
 // A wake-up is only a hint: a process that dies between its commit and its
 // NOTIFY leaves readers to find the events on their next wake-up or their
 // periodic re-read (events.SafetyPoll).
 type pgNotifier struct {
-	db      *gorm.DB
+	db      *sql.DB // at most one connection, this notifier's
 	log     func() *slog.Logger
 	mu      sync.Mutex
 	pending map[string]struct{}
@@ -35,11 +44,23 @@ type pgNotifier struct {
 	done    chan struct{}
 }
 
-func startPGNotifier(db *gorm.DB, log func() *slog.Logger) *pgNotifier {
+// NotifierApplicationName names the notifier's Postgres session (pg_stat_activity).
+const NotifierApplicationName = "platform-event-notifier"
+
+func startPGNotifier(dsn string, maxLifetime time.Duration, log func() *slog.Logger) (*pgNotifier, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	cfg.RuntimeParams["application_name"] = NotifierApplicationName
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(maxLifetime)
 	ctx, stop := context.WithCancel(context.Background())
 	n := &pgNotifier{db: db, log: log, pending: map[string]struct{}{}, kick: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
 	go n.run(ctx)
-	return n
+	return n, nil
 }
 
 // Notify queues wake-ups for the streams; it never blocks.
@@ -104,12 +125,19 @@ func (n *pgNotifier) send(ctx context.Context, streams []string) error {
 	if len(streams) == 0 {
 		return nil
 	}
-	return n.db.WithContext(ctx).Exec(`SELECT set_config('synchronous_commit', 'off', true), pg_notify(?, s)
-		FROM unnest(string_to_array(?, E'\n')) AS s`, EventsChannel, strings.Join(streams, "\n")).Error
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := n.db.ExecContext(ctx, `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, s)
+		FROM unnest(string_to_array($2, E'\n')) AS s`, EventsChannel, strings.Join(streams, "\n"))
+	if err != nil {
+		return fmt.Errorf("notify %d streams: %w", len(streams), err)
+	}
+	return nil
 }
 
-// close sends what is queued and stops.
+// close sends what is queued, stops and closes its connection.
 func (n *pgNotifier) close() {
 	n.stop()
 	<-n.done
+	_ = n.db.Close()
 }
