@@ -101,6 +101,9 @@ func runEventsBench(ctx context.Context, o options, c *apiClient, api *apiProc, 
 			s.close()
 		}
 	}()
+	// The figure is the api's memory with these sockets: the keep-alive
+	// connections earlier sections left idle would be counted in it too.
+	c.http.CloseIdleConnections()
 	logf("events: opening %d WebSocket clients on %d streams", o.wsClients, streams)
 	for i := range o.wsClients {
 		stream := names[i%streams]
