@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sync"
@@ -76,8 +77,9 @@ func (r *middlewareReport) writeText(w io.Writer) {
 // the admin's token (the sign-in of a read), then the favourite PUT through
 // the bench-only bare route (no middleware at all) and through its real
 // route (sign-in, permission, audit event), and the bare route once more on
-// a third template. Interleaving them in one run exposes them to the same
-// load, caches and noise, so the differences are the middleware's; the
+// a third template, in a new random order each cycle (cycleOrder).
+// Interleaving them in one run exposes them to the same load, caches and
+// noise, so the differences are the middleware's; the
 // last one shows how far two identical routes' p95 differ by chance (a
 // write's tail is the commit's fsync, which swings by itself). It runs for
 // -middleware-duration, longer than the other sections, because a p95 over
@@ -107,9 +109,10 @@ func runMiddlewareBench(ctx context.Context, o options, c *apiClient, cpu *cpuLo
 	window := time.Now().Add(o.warmup)
 	fn := func(ctx context.Context) error {
 		n := next.Add(1) - 1
-		v := vs[n%uint64(len(vs))]
+		cycle, pos := n/uint64(len(vs)), n%uint64(len(vs))
+		v := vs[cycleOrder(cycle, len(vs))[pos]]
 		method := v.method
-		if v.toggle && (n/uint64(len(vs)))%2 == 1 {
+		if v.toggle && cycle%2 == 1 {
 			method = http.MethodDelete
 		}
 		req, err := http.NewRequestWithContext(ctx, method, c.base+v.path, nil)
@@ -171,6 +174,16 @@ func runMiddlewareBench(ctx context.Context, o options, c *apiClient, cpu *cpuLo
 	r.NoiseP95Ms = ms(p95[4] - p95[2])
 	r.Verdict = verdict(p95[3]-p95[2] < targetMiddlewareP95)
 	return r, nil
+}
+
+// cycleOrder is the order in which the kinds of request are sent in the
+// given cycle: a permutation drawn afresh for each cycle (seeded by its
+// number, so concurrent senders agree without sharing state). In a fixed
+// order each kind always follows the same one (the first write follows a
+// read, the others a write whose commit may still be flushing), and that
+// position showed in the p95s as much as the middleware did.
+func cycleOrder(cycle uint64, n int) []int {
+	return rand.New(rand.NewPCG(cycle, 0x6d6964646c657761)).Perm(n)
 }
 
 // benchTemplates returns three published templates' ids, and checks that the
