@@ -30,3 +30,9 @@ func PgxConnOf(driverConn any) *pgx.Conn { return driverConn.(*pipelinedConn).Co
 // WakeForTest wakes the readers of the streams, as a commit that appended to
 // them does.
 func (s *Store) WakeForTest(streams ...string) { s.wake(streams...) }
+
+// ExecForTest runs one statement on the store's database, for fixtures no
+// store method makes.
+func (s *Store) ExecForTest(ctx context.Context, sql string, args ...any) error {
+	return s.db.WithContext(ctx).Exec(sql, args...).Error
+}

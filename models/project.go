@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/forgeai/platform/internal/config"
 )
 
 // Project statuses.
@@ -121,14 +123,20 @@ func (s *Store) CreateProject(ctx context.Context, in NewProject) (Project, erro
 
 // ListProjects returns a page of the owner's projects and their total.
 func (s *Store) ListProjects(ctx context.Context, ownerID string, sort ProjectSort, page Page) ([]Project, int64, error) {
+	order, ok := projectOrder[sort]
+	if !ok {
+		order = projectOrder[ProjectSortNewest]
+	}
+	if s.dialect == config.Postgres {
+		rows, total, err := s.listProjectsPG(ctx, ownerID, order, page)
+		if !errors.Is(err, errNoPgx) {
+			return rows, total, err
+		}
+	}
 	q := s.db.WithContext(ctx).Model(&Project{}).Where("owner_id = ?", ownerID)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count projects: %w", err)
-	}
-	order, ok := projectOrder[sort]
-	if !ok {
-		order = projectOrder[ProjectSortNewest]
 	}
 	var rows []Project
 	if err := q.Order(order).Limit(page.Size).Offset(page.offset()).Find(&rows).Error; err != nil {
