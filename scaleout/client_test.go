@@ -243,7 +243,34 @@ func dialSocket(t *testing.T, base, token, stream string) *socket {
 	s.await(t, "ready", "")
 	s.send(t, map[string]any{"type": "subscribe", "stream": stream, "after": 0})
 	s.await(t, "subscribed", stream)
+	s.settle(t)
 	return s
+}
+
+// settle returns once the server has finished handling every frame sent so
+// far. The server acknowledges a subscription before the hub has
+// registered it (it first looks for a backlog in the database), so a
+// transient frame such as a chat delta broadcast in that moment is not
+// delivered; the server reads a connection's frames one at a time, so the
+// answer to one more frame (a second auth, refused) comes after the
+// subscription is live.
+func (s *socket) settle(t *testing.T) {
+	t.Helper()
+	s.send(t, map[string]any{"type": "auth"})
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case f, ok := <-s.frames:
+			if !ok {
+				t.Fatal("websocket closed while settling")
+			}
+			if f.Type == "error" && f.Message == "already authenticated" {
+				return
+			}
+		case <-timeout:
+			t.Fatal("no answer to the settling frame within 10s")
+		}
+	}
 }
 
 func (s *socket) send(t *testing.T, v any) {
