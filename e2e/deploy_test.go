@@ -16,6 +16,7 @@ import (
 	"github.com/forgeai/platform/internal/appshost"
 	"github.com/forgeai/platform/internal/devstack"
 	"github.com/forgeai/platform/internal/testdb"
+	"github.com/forgeai/platform/workflows"
 )
 
 // stack is a production-shaped deployment of the platform for a test: an
@@ -40,6 +41,11 @@ func newStackWith(t *testing.T, extra ...string) *stack {
 	requireTemporalCLI(t)
 	srv, err := devstack.Start(context.Background(), devstack.Options{
 		CLIPath: temporalBin, Namespace: "default", Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// Registered when the server starts, as platform dev does: the api
+		// registers them in the background too, but a test's first request
+		// can start a workflow before that is visible (CI saw "no mapping
+		// defined for search attribute RequesterEmail").
+		Attrs: workflows.SearchAttributes(),
 	})
 	if err != nil {
 		t.Fatal(err)
