@@ -29,6 +29,11 @@ func checkSource(f File, k kind, lim Limits) *Error {
 	if actions > lim.MaxActions {
 		return fileError(f.Path, ErrLimit, "has %d template actions, over the limit of %d", actions, lim.MaxActions)
 	}
+	if k == kindHTML {
+		if name, bad := oddTagName(f.Content); bad {
+			return fileError(f.Path, ErrUnsafe, "has the tag name %q; a tag name is letters, digits and '-' (a browser reads the rest of it, values included, as part of the tag)", name)
+		}
+	}
 	if w, ok := wrappers[k]; ok && bytes.Contains(bytes.ToLower(f.Content), []byte(w.closer)) {
 		return fileError(f.Path, ErrUnsafe, "contains %q, which would hide its values from escaping; write %q inside strings", w.closer, strings.Replace(w.closer, "</", `<\/`, 1))
 	}
@@ -222,4 +227,39 @@ func checkEscaped(p string, k kind, tree *parse.Tree) *Error {
 	}
 	walk(tree.Root)
 	return err
+}
+
+// oddTagName finds a tag whose name holds anything but letters, digits and
+// '-'. html/template escapes what follows such a name as an attribute, but
+// browsers read a tag name up to whitespace, '/' or '>', so a value there
+// could add attributes (`<a!="{{.}}">`).
+func oddTagName(src []byte) (string, bool) {
+	for i := 0; i < len(src)-1; i++ {
+		if src[i] != '<' {
+			continue
+		}
+		j := i + 1
+		if src[j] == '/' {
+			j++
+		}
+		if j >= len(src) || !isLetter(src[j]) {
+			continue
+		}
+		end := j
+		for end < len(src) && !isTagEnd(src[end]) {
+			end++
+		}
+		for _, c := range src[j:end] {
+			if !isLetter(c) && !(c >= '0' && c <= '9') && c != '-' {
+				return string(src[j:min(end, j+40)]), true
+			}
+		}
+	}
+	return "", false
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func isTagEnd(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '/' || c == '>'
 }

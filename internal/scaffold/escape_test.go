@@ -163,6 +163,10 @@ func TestPlacementsThatCannotBeEscapedAreRefused(t *testing.T) {
 		{"script end tag in a .js file", "app.js", `var s = "</script>"; var a = {{.Config.appName}};`},
 		{"style end tag in a .css file", "a.css", `/* </style> */ p { color: {{.Config.c}} }`},
 		{"html escaper in an unquoted attribute", "index.html", `<p title={{html .Config.appName}}>x</p>`},
+		// A browser reads a tag name up to whitespace: a value after `<a!=` would be part of the name and the
+		// rest of it attributes, while html/template escapes it as an attribute value (found by FuzzRender).
+		{"a value inside an odd tag name", "index.html", `<A!="{{.Config.appName}}">`},
+		{"an odd end tag name", "index.html", `<p>x</p!{{.Config.appName}}>`},
 		{"ambiguous URL", "index.html", `<a href="{{if .Config.x}}/a?{{else}}/b{{end}}{{.Config.y}}">x</a>`},
 		{"unterminated attribute", "index.html", `<p title="{{.Config.appName}}>x</p>`},
 	} {
