@@ -71,8 +71,8 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			"--dynamic-config-value", "system.enableActivityEagerExecution=true",
 			"--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000",
 		},
-		Stdout:    out,
-		Stderr:    out,
+		Stdout: out,
+		Stderr: out,
 	}
 	if o.UIPort > 0 {
 		opts.UIPort = strconv.Itoa(o.UIPort)
