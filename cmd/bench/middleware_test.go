@@ -31,3 +31,49 @@ func TestCycleOrderIsAFairPermutation(t *testing.T) {
 		}
 	}
 }
+
+// A write kind's consecutive requests never touch the same row; each
+// template sees PUT and DELETE alternately, so every request changes it.
+func TestWriteTargetRotatesTemplates(t *testing.T) {
+	tpls := []string{"a", "b", "c", "d"}
+	last := map[string]string{}
+	prev := ""
+	for cycle := uint64(0); cycle < 40; cycle++ {
+		id, method := writeTarget(tpls, cycle)
+		if id == prev {
+			t.Fatalf("cycle %d: %s again right after itself", cycle, id)
+		}
+		if m, seen := last[id]; seen && m == method {
+			t.Fatalf("cycle %d: %s %s twice in a row on that template", cycle, method, id)
+		}
+		if !seen(last, id) && method != "PUT" {
+			t.Fatalf("cycle %d: first request on %s is %s, want PUT", cycle, id, method)
+		}
+		last[id], prev = method, id
+	}
+}
+
+func seen(m map[string]string, k string) bool { _, ok := m[k]; return ok }
+
+func TestWriteGroupsAreDisjoint(t *testing.T) {
+	ids := []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"}
+	groups, err := writeGroups(ids, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]bool{}
+	for _, g := range groups {
+		if len(g) != 4 {
+			t.Fatalf("group %v: want 4 templates", g)
+		}
+		for _, id := range g {
+			if all[id] {
+				t.Fatalf("%s in two groups", id)
+			}
+			all[id] = true
+		}
+	}
+	if _, err := writeGroups(ids[:2], 3); err == nil {
+		t.Fatal("two templates for three kinds: want an error")
+	}
+}
