@@ -64,7 +64,8 @@ func (s *deployStack) startWorker(platform, dbURL string) error {
 	return s.worker.Start()
 }
 
-// stopWorker stops the filesystem worker (startWorker starts it again).
+// stopWorker stops the long-lived worker (startWorker starts it again): the
+// store comparison runs workers of its own on the same queues.
 func (s *deployStack) stopWorker() {
 	stopProc(s.worker)
 	s.worker = nil

@@ -23,11 +23,13 @@ type deployBench struct {
 	seq, conc []string
 	approvals *approvalSetup
 	warmedUp  bool
-	// s3conc are deployed all at once with the artifacts on S3, in
-	// SeaweedFS started from weed (deploy_s3.go); none without -weed.
-	s3conc []string
-	weed   string
-	dbURL  string
+	// fsconc and s3conc are deployed all at once in the store comparison
+	// (deploy_s3.go), with the artifacts in a folder and on S3, in
+	// SeaweedFS started from weed; none without -weed.
+	fsconc, s3conc []string
+	weed           string
+	storeReps      int // store comparisons run so far
+	dbURL          string
 }
 
 func setupDeployBench(ctx context.Context, o options, c *apiClient, s *deployStack, dbURL string, templates []string) (*deployBench, error) {
@@ -50,7 +52,11 @@ func setupDeployBench(ctx context.Context, o options, c *apiClient, s *deploySta
 		if d.weed, err = filepath.Abs(o.weed); err != nil {
 			return nil, err
 		}
-		// Projects of their own: their releases' artifacts are all on S3.
+		// Projects of their own for each store: their releases' artifacts
+		// are all in that store.
+		if d.fsconc, err = c.projectsFor(ctx, "Concurrent on the filesystem", o.deploys, templates); err != nil {
+			return nil, err
+		}
 		if d.s3conc, err = c.projectsFor(ctx, "Concurrent on S3", o.deploys, templates); err != nil {
 			return nil, err
 		}
@@ -129,8 +135,8 @@ func (d *deployBench) run(ctx context.Context, o options, c *apiClient, s *deplo
 		return nil, fmt.Errorf("approval bench: %w", err)
 	}
 	if d.weed != "" {
-		if rep.S3, err = d.runS3(ctx, o, s, rep.OursPerSecond, cpu); err != nil {
-			return nil, fmt.Errorf("deployments on S3: %w", err)
+		if rep.S3, err = d.compareStores(ctx, o, s, cpu); err != nil {
+			return nil, fmt.Errorf("filesystem beside S3: %w", err)
 		}
 	}
 	return rep, nil

@@ -14,24 +14,42 @@ import (
 	"github.com/forgeai/platform/internal/tests3"
 )
 
-// The deployment section's S3 side: the same deployments, all at once, with
-// the artifacts on S3-compatible object storage (SeaweedFS, `weed mini`,
-// started as the S3 tests start it) instead of a folder, so the figure is
-// what the object store costs the pipeline.
+// The deployment section's store comparison: the same deployments, all at
+// once, with the artifacts in a folder and on S3-compatible object storage
+// (SeaweedFS, `weed mini`, started as the S3 tests start it), measured the
+// same way side by side, so the figure is what the object store costs the
+// pipeline and nothing else.
 //
-// Each repetition, after the filesystem rounds, SeaweedFS starts (only
-// then, so it does not load the machine during the other sections), the
-// filesystem worker stops (two workers on one task queue would take each
-// other's deployments), an api and a worker with ARTIFACTS_URL start on the
-// same database and Temporal, deploy a warm-up batch (fresh processes; not
-// judged) and -rounds batches, and everything stops; then the filesystem
-// worker starts again.
+// Each repetition, after the no-op comparison and the approvals, SeaweedFS
+// starts (only then, so it does not load the machine during the other
+// sections; it runs while both stores are measured) and the long-lived
+// worker stops (two workers on one task queue would take each other's
+// deployments). Then, for each store in turn, an api and a worker start
+// with that store (the filesystem: a fresh empty ARTIFACTS_DIR; S3: the
+// fresh SeaweedFS's bucket, through ARTIFACTS_URL), deploy a warm-up batch
+// (fresh processes; not judged) and -rounds batches on projects of their
+// own, and stop. Which store goes first alternates between repetitions.
+// Last, SeaweedFS stops and the long-lived worker starts again.
 
 const (
 	targetS3Ratio = 0.8 // deployments/s with S3 ÷ with the filesystem
 	s3Bucket      = "bench-artifacts"
-	s3WarmupBatch = 10
+	// storeWarmupBatch deployments warm up each store's fresh api and worker.
+	storeWarmupBatch = 10
+
+	storeFS = "filesystem"
+	storeS3 = "S3"
 )
+
+// storeOrder is the order the stores are measured in, in the rep-th
+// comparison (1-based): the filesystem first in odd ones, S3 first in even
+// ones, so neither always has the machine as the other left it.
+func storeOrder(rep int) []string {
+	if rep%2 == 0 {
+		return []string{storeS3, storeFS}
+	}
+	return []string{storeFS, storeS3}
+}
 
 // s3Store is SeaweedFS with the bench's bucket.
 type s3Store struct {
@@ -66,21 +84,50 @@ func (s *s3Store) stop() {
 	_ = os.RemoveAll(s.dir)
 }
 
-// s3Report is one repetition's S3 deployments beside the filesystem's.
+// storeRun is one store's side of a comparison: its warm-up and its rounds.
+type storeRun struct {
+	Store     string      `json:"store"`
+	Warmup    deployRun   `json:"warmup"`
+	Rounds    []deployRun `json:"rounds"`
+	PerSecond float64     `json:"perSecondMedian"`
+}
+
+// s3Report is one repetition's store comparison.
 type s3Report struct {
-	Warmup deployRun   `json:"warmup"`
-	Rounds []deployRun `json:"rounds"`
+	// Order is the order the stores were measured in.
+	Order      []string `json:"order"`
+	Filesystem storeRun `json:"filesystem"`
+	S3         storeRun `json:"s3"`
 	// PerSecond and FSPerSecond are the medians of the rounds with S3 and
-	// of this repetition's filesystem rounds; Ratio is their quotient.
+	// with the filesystem; Ratio is their quotient.
 	PerSecond   float64 `json:"perSecondMedian"`
 	FSPerSecond float64 `json:"filesystemPerSecondMedian"`
 	Ratio       float64 `json:"ratio"`
 	Verdict     string  `json:"verdict"`
 }
 
-// runS3 measures the S3 side of one repetition; fsPerSecond is the median
-// throughput of its filesystem rounds.
-func (d *deployBench) runS3(ctx context.Context, o options, s *deployStack, fsPerSecond float64, cpu *cpuLog) (rep *s3Report, err error) {
+// judge sets the medians, the ratio and the verdict: every deployment of
+// both sides deployed, and S3 at least targetS3Ratio of the filesystem.
+func (r *s3Report) judge() {
+	failed := 0
+	for _, side := range []*storeRun{&r.Filesystem, &r.S3} {
+		var perSecond []float64
+		for _, run := range side.Rounds {
+			perSecond = append(perSecond, run.PerSecond)
+			failed += run.Failed
+		}
+		side.PerSecond = median(perSecond)
+	}
+	r.PerSecond, r.FSPerSecond, r.Ratio = r.S3.PerSecond, r.Filesystem.PerSecond, 0
+	if r.FSPerSecond > 0 {
+		r.Ratio = r.PerSecond / r.FSPerSecond
+	}
+	r.Verdict = verdict(failed == 0 && len(r.S3.Rounds) > 0 && r.FSPerSecond > 0 && r.Ratio >= targetS3Ratio)
+}
+
+// compareStores measures both stores in this repetition (see above).
+func (d *deployBench) compareStores(ctx context.Context, o options, s *deployStack, cpu *cpuLog) (rep *s3Report, err error) {
+	d.storeReps++
 	store, err := startS3Store(ctx, d.weed)
 	if err != nil {
 		return nil, fmt.Errorf("start SeaweedFS: %w", err)
@@ -89,78 +136,114 @@ func (d *deployBench) runS3(ctx context.Context, o options, s *deployStack, fsPe
 	s.stopWorker()
 	defer func() {
 		if werr := s.startWorker(o.platform, d.dbURL); werr != nil {
-			err = errors.Join(err, fmt.Errorf("restart the filesystem worker: %w", werr))
+			err = errors.Join(err, fmt.Errorf("restart the long-lived worker: %w", werr))
 		}
 	}()
+	rep = &s3Report{Order: storeOrder(d.storeReps)}
+	for _, name := range rep.Order {
+		var run storeRun
+		switch name {
+		case storeFS:
+			run, err = d.measureFS(ctx, o, s, cpu)
+		case storeS3:
+			run, err = d.measureStore(ctx, o, s, storeS3, d.s3conc, store.weed.Env(s3Bucket, ""), cpu)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("deployments on %s: %w", name, err)
+		}
+		if name == storeFS {
+			rep.Filesystem = run
+		} else {
+			rep.S3 = run
+		}
+	}
+	rep.judge()
+	return rep, nil
+}
+
+// measureFS is the filesystem's side, in an empty folder of its own (as the
+// S3 side starts with an empty SeaweedFS).
+func (d *deployBench) measureFS(ctx context.Context, o options, s *deployStack, cpu *cpuLog) (storeRun, error) {
+	dir, err := os.MkdirTemp("", "bench-artifacts-fs-")
+	if err != nil {
+		return storeRun{}, err
+	}
+	defer os.RemoveAll(dir)
+	return d.measureStore(ctx, o, s, storeFS, d.fsconc, []string{"ARTIFACTS_DIR=" + dir}, cpu)
+}
+
+// measureStore starts an api and a worker with storeEnv on the section's
+// database and Temporal, deploys a warm-up batch and -rounds batches of
+// projects all at once, and stops them.
+func (d *deployBench) measureStore(ctx context.Context, o options, s *deployStack, name string, projects, storeEnv []string, cpu *cpuLog) (run storeRun, err error) {
+	run.Store = name
 	ports, err := freePorts(1)
 	if err != nil {
-		return nil, err
+		return run, err
 	}
 	env := append([]string{
 		"TEMPORAL_ADDRESS=" + s.temporal.Address(),
 		"APPS_ADDR=127.0.0.1:" + ports[0], "APPS_BASE_URL=http://localhost:" + ports[0],
 		"METRICS_ADDR=127.0.0.1:0",
-	}, store.weed.Env(s3Bucket, "")...)
+	}, storeEnv...)
 	api, err := startAPI(o.platform, d.dbURL, env...)
 	if err != nil {
-		return nil, err
+		return run, err
 	}
 	defer func() {
 		api.stop(10 * time.Second)
 		if err != nil {
-			logf("S3 api log: %s", api.logPath)
+			logf("%s api log: %s", name, api.logPath)
 		} else {
 			_ = os.Remove(api.logPath)
 		}
 	}()
 	if err := api.waitHealthy(ctx, 30*time.Second); err != nil {
-		return nil, fmt.Errorf("api with ARTIFACTS_URL: %w", err)
+		return run, fmt.Errorf("api: %w", err)
 	}
 	c := &apiClient{http: newClient(), base: "http://" + api.addr}
 	if err := c.login(ctx); err != nil {
-		return nil, err
+		return run, err
 	}
 	worker, err := startWorkerProc(o.platform, append(env, "DATABASE_URL="+d.dbURL, "LOG_LEVEL=warn", "WORKER_QUEUES=platform,deploy"))
 	if err != nil {
-		return nil, fmt.Errorf("worker with ARTIFACTS_URL: %w", err)
+		return run, fmt.Errorf("worker: %w", err)
 	}
 	defer stopProc(worker)
 
-	rep = &s3Report{FSPerSecond: fsPerSecond}
-	n := min(s3WarmupBatch, len(d.s3conc))
-	logf("S3 warm-up: %d deployments at once with ARTIFACTS_URL (fresh api and worker; not judged)", n)
-	if rep.Warmup, err = c.measureDeploys(ctx, "deployments on S3, warm-up (not judged)", d.s3conc[:n], n, cpu); err != nil {
-		return nil, err
+	n := min(storeWarmupBatch, len(projects))
+	logf("store comparison, %s: warm-up, %d deployments at once (fresh api and worker; not judged)", name, n)
+	if run.Warmup, err = c.measureDeploys(ctx, "deployments on "+name+", warm-up (not judged)", projects[:n], n, cpu); err != nil {
+		return run, err
 	}
-	var perSecond []float64
-	failed := 0
 	for i := 1; i <= o.rounds; i++ {
-		logf("S3 round %d of %d: %d deployments at once with ARTIFACTS_URL", i, o.rounds, o.deploys)
-		r, err := c.measureDeploys(ctx, "deployments on S3, all at once", d.s3conc, o.deploys, cpu)
+		logf("store comparison, %s: round %d of %d, %d deployments at once", name, i, o.rounds, len(projects))
+		r, err := c.measureDeploys(ctx, "deployments on "+name+", all at once", projects, len(projects), cpu)
 		if err != nil {
-			return nil, err
+			return run, err
 		}
-		rep.Rounds = append(rep.Rounds, r)
-		perSecond = append(perSecond, r.PerSecond)
-		failed += r.Failed
+		run.Rounds = append(run.Rounds, r)
 	}
-	rep.PerSecond = median(perSecond)
-	if fsPerSecond > 0 {
-		rep.Ratio = rep.PerSecond / fsPerSecond
-	}
-	rep.Verdict = verdict(failed == 0 && fsPerSecond > 0 && rep.Ratio >= targetS3Ratio)
-	return rep, nil
+	return run, nil
 }
 
 func (r *s3Report) writeText(w io.Writer) {
-	fmt.Fprintln(w, "  the same, all at once, with the artifacts on S3 (SeaweedFS weed mini; its own api and worker, the filesystem worker stopped):")
-	fmt.Fprintln(w, "    "+r.Warmup.line())
-	for _, run := range r.Rounds {
-		fmt.Fprintln(w, "    "+run.line())
+	fmt.Fprintf(w, "  the same, all at once, filesystem beside S3 (SeaweedFS weed mini): for each store a fresh api and worker (the long-lived worker stopped) and projects of its own, %d warm-up deployments (not judged), then the rounds; order %s, then %s:\n",
+		storeWarmupBatch, r.Order[0], r.Order[1])
+	for _, name := range r.Order {
+		side := r.Filesystem
+		if name == storeS3 {
+			side = r.S3
+		}
+		fmt.Fprintf(w, "    %s: median %.2f/s\n", name, side.PerSecond)
+		fmt.Fprintln(w, "      "+side.Warmup.line())
+		for _, run := range side.Rounds {
+			fmt.Fprintln(w, "      "+run.line())
+		}
 	}
-	if len(r.Rounds) > 0 {
-		fmt.Fprintf(w, "target deployments/s with S3 ÷ with filesystem >= %.1fx at %d concurrent: medians %.2f/s and %.2f/s, %.2fx -> %s\n",
-			targetS3Ratio, r.Rounds[0].Concurrency, r.PerSecond, r.FSPerSecond, r.Ratio, r.Verdict)
+	if len(r.S3.Rounds) > 0 {
+		fmt.Fprintf(w, "target deployments/s with S3 ÷ with filesystem >= %.1fx at %d concurrent, measured side by side over %d rounds each: medians %.2f/s and %.2f/s, %.2fx -> %s\n",
+			targetS3Ratio, r.S3.Rounds[0].Concurrency, len(r.S3.Rounds), r.PerSecond, r.FSPerSecond, r.Ratio, r.Verdict)
 	}
 }
 
