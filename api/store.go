@@ -17,6 +17,7 @@ type Store interface {
 
 	ListTemplates(ctx context.Context, f models.TemplateFilter) ([]models.TemplateItem, int64, error)
 	GetTemplate(ctx context.Context, idOrSlug, viewerID string) (models.TemplateItem, error)
+	GetTemplateSummary(ctx context.Context, idOrSlug, viewerID string) (models.TemplateItem, error)
 	TemplateForProject(ctx context.Context, id string) (models.Template, error)
 	RateTemplate(ctx context.Context, userID, templateID string, stars int) (models.Template, error)
 	SetFavorite(ctx context.Context, userID, templateID string, on bool) error

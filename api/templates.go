@@ -152,14 +152,14 @@ func (s *Server) rateTemplate(c *fiber.Ctx) error {
 		return err
 	}
 	ctx, user := c.UserContext(), currentUserID(c)
-	t, err := s.store.GetTemplate(ctx, id, user)
+	t, err := s.store.GetTemplateSummary(ctx, id, user)
 	if err != nil {
 		return err
 	}
 	if _, err := s.store.RateTemplate(ctx, user, t.ID, *req.Stars); err != nil {
 		return err
 	}
-	t, err = s.store.GetTemplate(ctx, t.ID, user)
+	t, err = s.store.GetTemplateSummary(ctx, t.ID, user)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (s *Server) setFavorite(c *fiber.Ctx, on bool) error {
 		return err
 	}
 	ctx, user := c.UserContext(), currentUserID(c)
-	t, err := s.store.GetTemplate(ctx, id, user)
+	t, err := s.store.GetTemplateSummary(ctx, id, user)
 	if err != nil {
 		return err
 	}

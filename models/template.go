@@ -210,8 +210,26 @@ func (s *Store) TemplateMarks(ctx context.Context, items []TemplateItem, viewerI
 
 // GetTemplate returns a published template by id or slug, with the viewer's marks.
 func (s *Store) GetTemplate(ctx context.Context, idOrSlug, viewerID string) (TemplateItem, error) {
+	return s.getTemplate(ctx, idOrSlug, viewerID, nil)
+}
+
+// GetTemplateSummary is GetTemplate without the configuration schema and
+// the scaffold (the columns a list leaves out), for answers that show the
+// summary: a favourite or a rating should not read and decode every file of
+// the template's scaffold.
+func (s *Store) GetTemplateSummary(ctx context.Context, idOrSlug, viewerID string) (TemplateItem, error) {
+	return s.getTemplate(ctx, idOrSlug, viewerID, listColumns)
+}
+
+// getTemplate reads a published template by id or slug, only columns if
+// any are named.
+func (s *Store) getTemplate(ctx context.Context, idOrSlug, viewerID string, columns []string) (TemplateItem, error) {
 	var t Template
-	err := s.db.WithContext(ctx).Where("(id = ? OR slug = ?) AND status = ?", idOrSlugID(idOrSlug), idOrSlug, TemplatePublished).Take(&t).Error
+	q := s.db.WithContext(ctx)
+	if columns != nil {
+		q = q.Select(columns)
+	}
+	err := q.Where("(id = ? OR slug = ?) AND status = ?", idOrSlugID(idOrSlug), idOrSlug, TemplatePublished).Take(&t).Error
 	if err != nil {
 		return TemplateItem{}, translate("get template", err)
 	}

@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -187,6 +188,19 @@ func TestGetTemplate(t *testing.T) {
 				}
 				if got.Favorite != tc.fav || !equalInt(got.MyRating, tc.rating) {
 					t.Errorf("Favorite %v, MyRating %v; want %v, %v", got.Favorite, got.MyRating, tc.fav, tc.rating)
+				}
+				// The summary is the same template and marks, without
+				// the schema and scaffold.
+				sum, err := s.GetTemplateSummary(t.Context(), bySlug.ID, tc.viewerID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(sum.ConfigSchema.V) != 0 || len(sum.Scaffold.V) != 0 {
+					t.Errorf("GetTemplateSummary: %d schema bytes, %d scaffold files; want none", len(sum.ConfigSchema.V), len(sum.Scaffold.V))
+				}
+				sum.ConfigSchema, sum.Scaffold = got.ConfigSchema, got.Scaffold
+				if !reflect.DeepEqual(sum, got) {
+					t.Errorf("GetTemplateSummary = %+v\nGetTemplate without schema and scaffold = %+v", sum, got)
 				}
 				for _, it := range allTemplates(t, s, tc.viewerID) {
 					wantFav, wantRating := false, (*int)(nil)
