@@ -54,26 +54,3 @@ func TestWriteTargetRotatesTemplates(t *testing.T) {
 }
 
 func seen(m map[string]string, k string) bool { _, ok := m[k]; return ok }
-
-func TestWriteGroupsAreDisjoint(t *testing.T) {
-	ids := []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"}
-	groups, err := writeGroups(ids, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := map[string]bool{}
-	for _, g := range groups {
-		if len(g) != 4 {
-			t.Fatalf("group %v: want 4 templates", g)
-		}
-		for _, id := range g {
-			if all[id] {
-				t.Fatalf("%s in two groups", id)
-			}
-			all[id] = true
-		}
-	}
-	if _, err := writeGroups(ids[:2], 3); err == nil {
-		t.Fatal("two templates for three kinds: want an error")
-	}
-}
