@@ -80,8 +80,12 @@ func (s *FS) GetBlob(ctx context.Context, digest string) ([]byte, error) {
 
 // PutTree stores the files and their manifest; see Store.
 func (s *FS) PutTree(ctx context.Context, files []File) (string, error) {
-	return putTree(ctx, s, files, 1)
+	return putTree(ctx, s, files, s.treeParallelism())
 }
+
+// treeParallelism is how many files of a tree are read or written at once:
+// one (a local file is no round trip).
+func (*FS) treeParallelism() int { return 1 }
 
 // GetManifest returns the manifest named by digest; see Store.
 func (s *FS) GetManifest(ctx context.Context, digest string) (Manifest, error) {
@@ -90,7 +94,7 @@ func (s *FS) GetManifest(ctx context.Context, digest string) (Manifest, error) {
 
 // GetTree returns the files of the tree named by digest; see Store.
 func (s *FS) GetTree(ctx context.Context, digest string) ([]File, error) {
-	return getTree(ctx, s, digest, 1)
+	return getTree(ctx, s, digest, s.treeParallelism())
 }
 
 // writeAtomic writes data to a temporary file beside p, syncs it and renames

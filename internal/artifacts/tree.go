@@ -22,35 +22,56 @@ type blobStore interface {
 // putTree stores the files (up to parallel at once) and then the manifest,
 // so a manifest never names a blob that is not stored.
 func putTree(ctx context.Context, s blobStore, files []File, parallel int) (string, error) {
-	if err := checkPaths(files); err != nil {
+	manifest, err := encodeManifest(files)
+	if err != nil {
 		return "", err
 	}
-	m := Manifest{Files: make([]Entry, len(files))}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(parallel)
-	for i, f := range files {
+	for _, f := range files {
 		g.Go(func() error {
-			d, err := s.PutBlob(gctx, f.Content)
-			if err != nil {
+			if _, err := s.PutBlob(gctx, f.Content); err != nil {
 				return fmt.Errorf("put tree file %q: %w", f.Path, err)
 			}
-			m.Files[i] = Entry{Path: f.Path, Digest: d, Size: int64(len(f.Content)), ContentType: ContentTypeOf(f.Path)}
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return "", err
 	}
-	slices.SortFunc(m.Files, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
-	data, err := json.Marshal(m)
-	if err != nil {
-		return "", fmt.Errorf("encode manifest: %w", err)
-	}
-	d, err := s.PutBlob(ctx, data)
+	d, err := s.PutBlob(ctx, manifest)
 	if err != nil {
 		return "", fmt.Errorf("put manifest: %w", err)
 	}
 	return d, nil
+}
+
+// TreeDigest returns the digest PutTree gives files, without storing
+// anything; it returns ErrInvalidPath as PutTree does.
+func TreeDigest(files []File) (string, error) {
+	manifest, err := encodeManifest(files)
+	if err != nil {
+		return "", err
+	}
+	return DigestOf(manifest), nil
+}
+
+// encodeManifest is the canonical manifest of files: their entries sorted
+// by path, as JSON.
+func encodeManifest(files []File) ([]byte, error) {
+	if err := checkPaths(files); err != nil {
+		return nil, err
+	}
+	m := Manifest{Files: make([]Entry, len(files))}
+	for i, f := range files {
+		m.Files[i] = Entry{Path: f.Path, Digest: DigestOf(f.Content), Size: int64(len(f.Content)), ContentType: ContentTypeOf(f.Path)}
+	}
+	slices.SortFunc(m.Files, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
+	data, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	return data, nil
 }
 
 func getManifest(ctx context.Context, s blobStore, digest string) (Manifest, error) {
