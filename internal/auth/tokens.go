@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -42,6 +44,7 @@ type Tokens struct {
 	ttl      time.Duration
 	now      func() time.Time
 	parser   *jwt.Parser
+	verified verifiedTokens
 }
 
 // NewTokens returns a token service. secret signs; previous secrets (each
@@ -51,18 +54,20 @@ func NewTokens(secret, issuer, audience string, ttl time.Duration, previous ...s
 	if err != nil {
 		return nil, err
 	}
-	return &Tokens{
+	t := &Tokens{
 		keys: keys, secrets: append([]string{secret}, previous...),
 		issuer: issuer, audience: audience, ttl: ttl, now: time.Now,
-		parser: jwt.NewParser(
-			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithIssuer(issuer),
-			jwt.WithAudience(audience),
-			jwt.WithExpirationRequired(),
-			jwt.WithIssuedAt(),
-			jwt.WithLeeway(5*time.Second),
-		),
-	}, nil
+	}
+	t.parser = jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(issuer),
+		jwt.WithAudience(audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(verifiedLeeway),
+		jwt.WithTimeFunc(func() time.Time { return t.now() }),
+	)
+	return t, nil
 }
 
 // TTL is how long an access token lives.
@@ -95,6 +100,18 @@ func (t *Tokens) Issue(userID, sessionID string) (string, time.Time, error) {
 // Verify checks key id, signature, algorithm, expiry, issuer and audience
 // and returns the user and session the token was issued to.
 func (t *Tokens) Verify(token string) (AccessClaims, error) {
+	now := t.now()
+	if c, ok := t.verified.get(token, now); ok {
+		return c, nil
+	}
+	c, err := t.verify(token)
+	if err == nil {
+		t.verified.put(token, c)
+	}
+	return c, err
+}
+
+func (t *Tokens) verify(token string) (AccessClaims, error) {
 	var claims accessClaims
 	if _, err := t.parser.ParseWithClaims(token, &claims, t.keys.lookup); err != nil {
 		return AccessClaims{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
@@ -103,4 +120,43 @@ func (t *Tokens) Verify(token string) (AccessClaims, error) {
 		return AccessClaims{}, fmt.Errorf("%w: no subject or session", ErrInvalidToken)
 	}
 	return AccessClaims{UserID: claims.Subject, SessionID: claims.SessionID, ExpiresAt: claims.ExpiresAt.Time}, nil
+}
+
+// verifiedTokens remembers the claims of tokens that passed Verify, so a
+// client sending the same token on every request has it parsed and its
+// signature checked once. Everything Verify checks but expiry is fixed by
+// the token's bytes and the key ring, which never changes for a Tokens
+// value (iat and nbf, once past, stay past); expiry is checked again on
+// every hit, with the parser's leeway. Revocation is not the token's
+// business: every request still loads the session. At most maxVerified
+// tokens are kept; when full, the lot is dropped and refilled.
+type verifiedTokens struct {
+	mu      sync.RWMutex
+	entries map[string]AccessClaims
+}
+
+const (
+	maxVerified    = 4096
+	verifiedLeeway = 5 * time.Second // the parser's leeway too
+)
+
+func (v *verifiedTokens) get(token string, now time.Time) (AccessClaims, bool) {
+	v.mu.RLock()
+	c, ok := v.entries[token]
+	v.mu.RUnlock()
+	if !ok || !now.Before(c.ExpiresAt.Add(verifiedLeeway)) {
+		return AccessClaims{}, false
+	}
+	return c, true
+}
+
+func (v *verifiedTokens) put(token string, c AccessClaims) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.entries == nil || len(v.entries) >= maxVerified {
+		v.entries = make(map[string]AccessClaims)
+	}
+	// A clone: the caller's string may be a view of a request buffer that
+	// the server reuses.
+	v.entries[strings.Clone(token)] = c
 }
