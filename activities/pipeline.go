@@ -255,7 +255,12 @@ func (a *Deployment) build(ctx context.Context, in BuildInput) (BuildOutput, err
 	for i, f := range bundle {
 		out[i] = artifacts.File{Path: f.Path, Content: f.Content}
 	}
-	digest, err := a.Artifacts.PutTree(ctx, out)
+	// A bundle that is its source file for file is the tree just read,
+	// every file checked against its digest: it is stored already.
+	digest, err := artifacts.TreeDigest(out)
+	if err != nil || digest != in.SourceDigest {
+		digest, err = a.Artifacts.PutTree(ctx, out)
+	}
 	if err != nil {
 		return BuildOutput{}, fmt.Errorf("store artifact: %w", err)
 	}

@@ -48,7 +48,10 @@ func deploymentActivities(cfg config.Config, store *models.Store, arts artifacts
 		fetch = cfg.AppsBaseURL
 	}
 	return &activities.Deployment{
-		Store: store, Artifacts: arts, Provider: ai.New(aiConfig(cfg, 1), m), Limits: build.DefaultLimits(),
+		// The steps of a deployment read the trees the steps before them
+		// wrote, most often in this same worker: from memory.
+		Store: store, Artifacts: artifacts.Remember(arts, artifacts.DefaultRememberBytes),
+		Provider: ai.New(aiConfig(cfg, 1), m), Limits: build.DefaultLimits(),
 		AppsBaseURL: cfg.AppsBaseURL, AppsFetch: fetch,
 		// Apps are at <slug>.<apps domain>; on a development host that is
 		// *.localhost, which Go resolves only through ResolveLocalhost.
