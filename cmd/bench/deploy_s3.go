@@ -26,16 +26,26 @@ import (
 // worker stops (two workers on one task queue would take each other's
 // deployments). Then, for each store in turn, an api and a worker start
 // with that store (the filesystem: a fresh empty ARTIFACTS_DIR; S3: the
-// fresh SeaweedFS's bucket, through ARTIFACTS_URL), deploy a warm-up batch
-// (fresh processes; not judged) and -rounds batches on projects of their
-// own, and stop. Which store goes first alternates between repetitions.
+// fresh SeaweedFS's bucket, through ARTIFACTS_URL) on the section's
+// database and Temporal, warm up (fresh processes, and on S3 a fresh
+// SeaweedFS; not judged) with 10 deployments at once and then all the
+// store's projects at once, deploy -rounds rounds of all its projects at
+// once, and stop. Which store goes first alternates between repetitions.
 // Last, SeaweedFS stops and the long-lived worker starts again.
+//
+// The two stores do not run side by side (each in a Temporal namespace of
+// its own, their rounds could take turns): with the long-lived api, that
+// would be five platform processes of up to 20 database connections each
+// plus their listeners, more than a default Postgres's 100 (it answered
+// "too many clients already").
 
 const (
 	targetS3Ratio = 0.8 // deployments/s with S3 ÷ with the filesystem
 	s3Bucket      = "bench-artifacts"
-	// storeWarmupBatch deployments warm up each store's fresh api and worker.
-	storeWarmupBatch = 10
+	// storeWarmupFirst deployments at once are the first warm-up of a fresh
+	// api and worker: 50 at once on a fresh api were once answered 500 (the
+	// request's deadline passed while it created the deployment).
+	storeWarmupFirst = 10
 
 	storeFS = "filesystem"
 	storeS3 = "S3"
@@ -87,7 +97,7 @@ func (s *s3Store) stop() {
 // storeRun is one store's side of a comparison: its warm-up and its rounds.
 type storeRun struct {
 	Store     string      `json:"store"`
-	Warmup    deployRun   `json:"warmup"`
+	Warmup    []deployRun `json:"warmup"`
 	Rounds    []deployRun `json:"rounds"`
 	PerSecond float64     `json:"perSecondMedian"`
 }
@@ -128,11 +138,16 @@ func (r *s3Report) judge() {
 // compareStores measures both stores in this repetition (see above).
 func (d *deployBench) compareStores(ctx context.Context, o options, s *deployStack, cpu *cpuLog) (rep *s3Report, err error) {
 	d.storeReps++
-	store, err := startS3Store(ctx, d.weed)
+	weed, err := startS3Store(ctx, d.weed)
 	if err != nil {
 		return nil, fmt.Errorf("start SeaweedFS: %w", err)
 	}
-	defer store.stop()
+	defer weed.stop()
+	dir, err := os.MkdirTemp("", "bench-artifacts-fs-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
 	s.stopWorker()
 	defer func() {
 		if werr := s.startWorker(o.platform, d.dbURL); werr != nil {
@@ -141,84 +156,33 @@ func (d *deployBench) compareStores(ctx context.Context, o options, s *deploySta
 	}()
 	rep = &s3Report{Order: storeOrder(d.storeReps)}
 	for _, name := range rep.Order {
-		var run storeRun
-		switch name {
-		case storeFS:
-			run, err = d.measureFS(ctx, o, s, cpu)
-		case storeS3:
-			run, err = d.measureStore(ctx, o, s, storeS3, d.s3conc, store.weed.Env(s3Bucket, ""), cpu)
+		side, projects, env := &rep.Filesystem, d.fsconc, []string{"ARTIFACTS_DIR=" + dir}
+		if name == storeS3 {
+			side, projects, env = &rep.S3, d.s3conc, weed.weed.Env(s3Bucket, "")
 		}
-		if err != nil {
+		if *side, err = d.measureStore(ctx, o, s, name, projects, env, cpu); err != nil {
 			return nil, fmt.Errorf("deployments on %s: %w", name, err)
-		}
-		if name == storeFS {
-			rep.Filesystem = run
-		} else {
-			rep.S3 = run
 		}
 	}
 	rep.judge()
 	return rep, nil
 }
 
-// measureFS is the filesystem's side, in an empty folder of its own (as the
-// S3 side starts with an empty SeaweedFS).
-func (d *deployBench) measureFS(ctx context.Context, o options, s *deployStack, cpu *cpuLog) (storeRun, error) {
-	dir, err := os.MkdirTemp("", "bench-artifacts-fs-")
-	if err != nil {
-		return storeRun{}, err
-	}
-	defer os.RemoveAll(dir)
-	return d.measureStore(ctx, o, s, storeFS, d.fsconc, []string{"ARTIFACTS_DIR=" + dir}, cpu)
-}
-
-// measureStore starts an api and a worker with storeEnv on the section's
-// database and Temporal, deploys a warm-up batch and -rounds batches of
-// projects all at once, and stops them.
-func (d *deployBench) measureStore(ctx context.Context, o options, s *deployStack, name string, projects, storeEnv []string, cpu *cpuLog) (run storeRun, err error) {
+// measureStore starts a pair with the store, warms it up, deploys its
+// projects all at once in -rounds rounds and stops it.
+func (d *deployBench) measureStore(ctx context.Context, o options, s *deployStack, name string, projects, env []string, cpu *cpuLog) (run storeRun, err error) {
 	run.Store = name
-	ports, err := freePorts(1)
+	p, err := startStorePair(ctx, o, s, d.dbURL, name, projects, env)
 	if err != nil {
 		return run, err
 	}
-	env := append([]string{
-		"TEMPORAL_ADDRESS=" + s.temporal.Address(),
-		"APPS_ADDR=127.0.0.1:" + ports[0], "APPS_BASE_URL=http://localhost:" + ports[0],
-		"METRICS_ADDR=127.0.0.1:0",
-	}, storeEnv...)
-	api, err := startAPI(o.platform, d.dbURL, env...)
-	if err != nil {
-		return run, err
-	}
-	defer func() {
-		api.stop(10 * time.Second)
-		if err != nil {
-			logf("%s api log: %s", name, api.logPath)
-		} else {
-			_ = os.Remove(api.logPath)
-		}
-	}()
-	if err := api.waitHealthy(ctx, 30*time.Second); err != nil {
-		return run, fmt.Errorf("api: %w", err)
-	}
-	c := &apiClient{http: newClient(), base: "http://" + api.addr}
-	if err := c.login(ctx); err != nil {
-		return run, err
-	}
-	worker, err := startWorkerProc(o.platform, append(env, "DATABASE_URL="+d.dbURL, "LOG_LEVEL=warn", "WORKER_QUEUES=platform,deploy"))
-	if err != nil {
-		return run, fmt.Errorf("worker: %w", err)
-	}
-	defer stopProc(worker)
-
-	n := min(storeWarmupBatch, len(projects))
-	logf("store comparison, %s: warm-up, %d deployments at once (fresh api and worker; not judged)", name, n)
-	if run.Warmup, err = c.measureDeploys(ctx, "deployments on "+name+", warm-up (not judged)", projects[:n], n, cpu); err != nil {
+	defer func() { p.stop(err != nil) }()
+	if run.Warmup, err = p.warmUp(ctx, cpu); err != nil {
 		return run, err
 	}
 	for i := 1; i <= o.rounds; i++ {
 		logf("store comparison, %s: round %d of %d, %d deployments at once", name, i, o.rounds, len(projects))
-		r, err := c.measureDeploys(ctx, "deployments on "+name+", all at once", projects, len(projects), cpu)
+		r, err := p.round(ctx, cpu)
 		if err != nil {
 			return run, err
 		}
@@ -227,16 +191,108 @@ func (d *deployBench) measureStore(ctx context.Context, o options, s *deployStac
 	return run, nil
 }
 
+// storePair is an api and a worker with one store, and the projects they
+// deploy.
+type storePair struct {
+	name      string
+	projects  []string
+	api       *apiProc
+	worker    *exec.Cmd
+	workerLog string
+	c         *apiClient
+}
+
+// startStorePair starts the pair on the section's database and Temporal
+// with storeEnv (the store's variables) and signs in to its api.
+func startStorePair(ctx context.Context, o options, s *deployStack, dbURL, name string, projects, storeEnv []string) (p *storePair, err error) {
+	ports, err := freePorts(1)
+	if err != nil {
+		return nil, err
+	}
+	env := append([]string{
+		"TEMPORAL_ADDRESS=" + s.temporal.Address(),
+		"APPS_ADDR=127.0.0.1:" + ports[0], "APPS_BASE_URL=http://localhost:" + ports[0],
+		"METRICS_ADDR=127.0.0.1:0",
+	}, storeEnv...)
+	p = &storePair{name: name, projects: projects}
+	if p.api, err = startAPI(o.platform, dbURL, env...); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			p.stop(true)
+		}
+	}()
+	if err := p.api.waitHealthy(ctx, 30*time.Second); err != nil {
+		return p, fmt.Errorf("api: %w", err)
+	}
+	p.c = &apiClient{http: newClient(), base: "http://" + p.api.addr}
+	if err := p.c.login(ctx); err != nil {
+		return p, err
+	}
+	if p.worker, p.workerLog, err = startWorkerProc(o.platform, append(env, "DATABASE_URL="+dbURL, "LOG_LEVEL=warn", "WORKER_QUEUES=platform,deploy")); err != nil {
+		return p, fmt.Errorf("worker: %w", err)
+	}
+	return p, nil
+}
+
+// warmUp deploys storeWarmupFirst projects at once, then all of them (not
+// judged: fresh processes, and on S3 a fresh SeaweedFS). A warm-up of ten
+// alone was too little: S3's first judged round was its slowest of five in
+// 3 of 6 repetitions.
+func (p *storePair) warmUp(ctx context.Context, cpu *cpuLog) ([]deployRun, error) {
+	var runs []deployRun
+	for _, n := range []int{min(storeWarmupFirst, len(p.projects)), len(p.projects)} {
+		logf("store comparison, %s: warm-up, %d deployments at once (fresh api and worker; not judged)", p.name, n)
+		run, err := p.c.measureDeploys(ctx, "deployments on "+p.name+", warm-up (not judged)", p.projects[:n], n, cpu)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
+}
+
+// round deploys all the pair's projects at once.
+func (p *storePair) round(ctx context.Context, cpu *cpuLog) (deployRun, error) {
+	return p.c.measureDeploys(ctx, "deployments on "+p.name+", all at once", p.projects, len(p.projects), cpu)
+}
+
+// stop stops the worker (it drains) and then the api; their logs are kept
+// (and named) when something failed.
+func (p *storePair) stop(failed bool) {
+	if p.worker != nil {
+		stopProc(p.worker)
+		if failed {
+			logf("%s worker log: %s", p.name, p.workerLog)
+		} else {
+			_ = os.Remove(p.workerLog)
+		}
+		p.worker = nil
+	}
+	if p.api != nil {
+		p.api.stop(10 * time.Second)
+		if failed {
+			logf("%s api log: %s", p.name, p.api.logPath)
+		} else {
+			_ = os.Remove(p.api.logPath)
+		}
+		p.api = nil
+	}
+}
+
 func (r *s3Report) writeText(w io.Writer) {
-	fmt.Fprintf(w, "  the same, all at once, filesystem beside S3 (SeaweedFS weed mini): for each store a fresh api and worker (the long-lived worker stopped) and projects of its own, %d warm-up deployments (not judged), then the rounds; order %s, then %s:\n",
-		storeWarmupBatch, r.Order[0], r.Order[1])
+	fmt.Fprintf(w, "  the same, all at once, filesystem beside S3 (SeaweedFS weed mini): for each store a fresh api and worker (the long-lived worker stopped) and projects of its own, a warm-up (not judged: %d at once, then all), then the rounds; order %s, then %s:\n",
+		storeWarmupFirst, r.Order[0], r.Order[1])
 	for _, name := range r.Order {
 		side := r.Filesystem
 		if name == storeS3 {
 			side = r.S3
 		}
 		fmt.Fprintf(w, "    %s: median %.2f/s\n", name, side.PerSecond)
-		fmt.Fprintln(w, "      "+side.Warmup.line())
+		for _, run := range side.Warmup {
+			fmt.Fprintln(w, "      "+run.line())
+		}
 		for _, run := range side.Rounds {
 			fmt.Fprintln(w, "      "+run.line())
 		}
@@ -248,20 +304,21 @@ func (r *s3Report) writeText(w io.Writer) {
 }
 
 // startWorkerProc runs `platform worker` with env on top of the bench's
-// environment, logging to a temp file.
-func startWorkerProc(platform string, env []string) (*exec.Cmd, error) {
+// environment, logging to a temp file whose name it returns.
+func startWorkerProc(platform string, env []string) (*exec.Cmd, string, error) {
 	logf, err := os.CreateTemp("", "bench-worker-*.log")
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer logf.Close()
 	cmd := exec.Command(platform, "worker")
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		_ = os.Remove(logf.Name())
+		return nil, "", err
 	}
-	return cmd, nil
+	return cmd, logf.Name(), nil
 }
 
 // stopProc interrupts a process (a worker drains its activities) and kills
