@@ -149,9 +149,14 @@ func startCluster(t *testing.T) *cluster {
 		t.Fatal(err)
 	}
 	for i := range c.deployWorker {
-		// The same bucket and prefix, through the worker's own gate.
+		// The same bucket and prefix, through the worker's own gate. With
+		// nothing kept in memory (ARTIFACTS_MEMORY_BYTES=0) a build reads
+		// its source from S3, where the gate can hold it; with the default,
+		// a build on the worker that generated the source reads it from
+		// memory and makes no request at all.
 		url := strings.Replace(c.s3.URL("artifacts", prefix), c.s3.Endpoint, strings.TrimPrefix(c.gate[i].URL, "http://"), 1)
-		if c.deployWorker[i], err = c.start(c.gate[i].name, []string{"ARTIFACTS_URL=" + url}, "worker", "-queues", "deploy"); err != nil {
+		env := []string{"ARTIFACTS_URL=" + url, "ARTIFACTS_MEMORY_BYTES=0"}
+		if c.deployWorker[i], err = c.start(c.gate[i].name, env, "worker", "-queues", "deploy"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -47,10 +47,14 @@ func deploymentActivities(cfg config.Config, store *models.Store, arts artifacts
 	if fetch == "" {
 		fetch = cfg.AppsBaseURL
 	}
+	// The steps of a deployment read the trees the steps before them wrote,
+	// most often in this same worker: from memory, up to
+	// ARTIFACTS_MEMORY_BYTES (0: from the store every time).
+	if cfg.Artifacts.MemoryBytes > 0 {
+		arts = artifacts.Remember(arts, cfg.Artifacts.MemoryBytes)
+	}
 	return &activities.Deployment{
-		// The steps of a deployment read the trees the steps before them
-		// wrote, most often in this same worker: from memory.
-		Store: store, Artifacts: artifacts.Remember(arts, artifacts.DefaultRememberBytes),
+		Store: store, Artifacts: arts,
 		Provider: ai.New(aiConfig(cfg, 1), m), Limits: build.DefaultLimits(),
 		AppsBaseURL: cfg.AppsBaseURL, AppsFetch: fetch,
 		// Apps are at <slug>.<apps domain>; on a development host that is

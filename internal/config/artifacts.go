@@ -23,6 +23,10 @@ type Artifacts struct {
 	AWSSessionToken string `env:"AWS_SESSION_TOKEN"`
 	// AppsCacheBytes bounds the apps host's in-memory cache of served files.
 	AppsCacheBytes int64 `env:"APPS_CACHE_BYTES" envDefault:"67108864"`
+	// MemoryBytes bounds what a worker keeps in memory of the blobs its
+	// deployment steps wrote or read, so the next step reads them from
+	// there (artifacts.Remember); 0 reads every blob from the store.
+	MemoryBytes int64 `env:"ARTIFACTS_MEMORY_BYTES" envDefault:"33554432"`
 }
 
 // S3 returns the object store settings of ARTIFACTS_URL with its
@@ -61,6 +65,9 @@ func (a Artifacts) validate() []error {
 	}
 	if a.AppsCacheBytes < 0 || a.AppsCacheBytes > 16<<30 {
 		bad("APPS_CACHE_BYTES", "must be between 0 (off) and 17179869184 (16 GiB), got %d", a.AppsCacheBytes)
+	}
+	if a.MemoryBytes < 0 || a.MemoryBytes > 16<<30 {
+		bad("ARTIFACTS_MEMORY_BYTES", "must be between 0 (off) and 17179869184 (16 GiB), got %d", a.MemoryBytes)
 	}
 	return errs
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/forgeai/platform/internal/artifacts"
 	"github.com/forgeai/platform/internal/config"
 )
 
@@ -17,8 +18,8 @@ func TestArtifactsDefaultToTheFilesystem(t *testing.T) {
 	if _, ok, err := cfg.Artifacts.S3(); ok || err != nil {
 		t.Fatalf("default artifacts on S3 (%v, %v); want ARTIFACTS_DIR", ok, err)
 	}
-	if cfg.ArtifactsDir != "data/artifacts" || cfg.Artifacts.AppsCacheBytes != 64<<20 {
-		t.Fatalf("ARTIFACTS_DIR %q, APPS_CACHE_BYTES %d", cfg.ArtifactsDir, cfg.Artifacts.AppsCacheBytes)
+	if cfg.ArtifactsDir != "data/artifacts" || cfg.Artifacts.AppsCacheBytes != 64<<20 || cfg.Artifacts.MemoryBytes != artifacts.DefaultRememberBytes {
+		t.Fatalf("ARTIFACTS_DIR %q, APPS_CACHE_BYTES %d, ARTIFACTS_MEMORY_BYTES %d", cfg.ArtifactsDir, cfg.Artifacts.AppsCacheBytes, cfg.Artifacts.MemoryBytes)
 	}
 }
 
@@ -74,6 +75,7 @@ func TestArtifactsValidateNamesEveryBadVariable(t *testing.T) {
 		{map[string]string{"ARTIFACTS_S3_ACCESS_KEY": "key-only"}, "ARTIFACTS_S3_ACCESS_KEY/ARTIFACTS_S3_SECRET_KEY"},
 		{map[string]string{"ARTIFACTS_URL": "s3://bucket", "AWS_SECRET_ACCESS_KEY": "secret-only"}, "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"},
 		{map[string]string{"APPS_CACHE_BYTES": "-1"}, "APPS_CACHE_BYTES"},
+		{map[string]string{"ARTIFACTS_MEMORY_BYTES": "-1"}, "ARTIFACTS_MEMORY_BYTES"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			cfg, err := config.Load(tc.env)
