@@ -43,14 +43,13 @@ func TestWriteTargetRotatesTemplates(t *testing.T) {
 		if id == prev {
 			t.Fatalf("cycle %d: %s again right after itself", cycle, id)
 		}
-		if m, seen := last[id]; seen && m == method {
+		m, known := last[id]
+		if known && m == method {
 			t.Fatalf("cycle %d: %s %s twice in a row on that template", cycle, method, id)
 		}
-		if !seen(last, id) && method != "PUT" {
+		if !known && method != "PUT" {
 			t.Fatalf("cycle %d: first request on %s is %s, want PUT", cycle, id, method)
 		}
 		last[id], prev = method, id
 	}
 }
-
-func seen(m map[string]string, k string) bool { _, ok := m[k]; return ok }
