@@ -78,39 +78,38 @@ func (c *apiClient) call(ctx context.Context, method, path string, body, out any
 }
 
 func (c *apiClient) login(ctx context.Context) error {
-	var out struct {
-		Token string `json:"token"`
-		User  struct {
-			ID string `json:"id"`
-		} `json:"user"`
-	}
-	body := map[string]string{"email": "bench@example.com", "name": "Bench"}
-	if err := c.call(ctx, http.MethodPost, "/api/auth/dev-login", body, &out, http.StatusOK); err != nil {
+	token, id, err := c.devLogin(ctx, "bench@example.com")
+	if err != nil {
 		return err
 	}
-	if out.Token == "" {
-		return fmt.Errorf("dev-login returned no token")
-	}
-	c.token, c.userID = out.Token, out.User.ID
+	c.token, c.userID = token, id
 	return nil
 }
 
 // devUser signs email in with dev login (creating the user) and returns
 // the user's id; c stays signed in as before.
 func (c *apiClient) devUser(ctx context.Context, email string) (string, error) {
+	_, id, err := c.devLogin(ctx, email)
+	return id, err
+}
+
+// devLogin signs email in with dev login (creating the user) and returns
+// the new session's access token and the user's id.
+func (c *apiClient) devLogin(ctx context.Context, email string) (token, id string, err error) {
 	var out struct {
-		User struct {
+		Token string `json:"token"`
+		User  struct {
 			ID string `json:"id"`
 		} `json:"user"`
 	}
 	body := map[string]string{"email": email, "name": "Bench"}
 	if err := c.call(ctx, http.MethodPost, "/api/auth/dev-login", body, &out, http.StatusOK); err != nil {
-		return "", fmt.Errorf("dev login as %s: %w", email, err)
+		return "", "", fmt.Errorf("dev login as %s: %w", email, err)
 	}
-	if out.User.ID == "" {
-		return "", fmt.Errorf("dev login as %s returned no user", email)
+	if out.Token == "" || out.User.ID == "" {
+		return "", "", fmt.Errorf("dev login as %s returned no token or no user", email)
 	}
-	return out.User.ID, nil
+	return out.Token, out.User.ID, nil
 }
 
 func (c *apiClient) templateIDs(ctx context.Context) ([]string, error) {

@@ -85,7 +85,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 5, "rounds of concurrent deployments and no-op workflows, interleaved; the ratio is their median")
 	flag.IntVar(&o.wsClients, "ws-clients", 1000, "WebSocket clients in the live-events bench (0 skips it)")
 	flag.Float64Var(&o.eventRate, "event-rate", 200, "events appended per second in the live-events bench")
-	flag.Float64Var(&o.mwRate, "middleware-rate", 300, "requests per second, five kinds in turn, for -middleware-duration after -warmup in the middleware-cost section (0 skips it)")
+	flag.Float64Var(&o.mwRate, "middleware-rate", 300, "requests per second, six kinds in turn, for -middleware-duration after -warmup in the middleware-cost section (0 skips it)")
 	flag.DurationVar(&o.mwDuration, "middleware-duration", 60*time.Second, "measured duration of the middleware-cost section (longer than -duration: a p95 difference needs thousands of samples)")
 	flag.IntVar(&o.auditEvents, "audit-events", 100000, "audit events appended for the GET /api/audit/verify timing (0 skips it)")
 	flag.IntVar(&o.kpiDeploys, "kpi-deployments", 100000, "deployments seeded for the GET /api/analytics/kpis timing, run last (0 skips it)")
@@ -303,7 +303,7 @@ func run(ctx context.Context, o options) (err error) {
 			}
 		}
 		if o.mwRate > 0 {
-			if cur.Middleware, err = runMiddlewareBench(ctx, o, c, cpu); err != nil {
+			if cur.Middleware, err = runMiddlewareBench(ctx, o, c, dbURL, cpu); err != nil {
 				return fmt.Errorf("middleware bench: %w", err)
 			}
 		}
