@@ -229,6 +229,18 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}()
 
+	// The middleware section's repetitions first, on the platform as it
+	// starts (see runMiddlewareBench for why).
+	if o.mwRate > 0 {
+		for i := 1; i <= o.reps; i++ {
+			cpu.setRep(i)
+			m, err := runMiddlewareBench(ctx, o, c, dbURL, cpu)
+			if err != nil {
+				return fmt.Errorf("middleware bench: %w", err)
+			}
+			rep.Middleware = append(rep.Middleware, m)
+		}
+	}
 	// One-time setup of the sections that repeat.
 	var base *apiProc
 	var cmp *compareSetup
@@ -300,11 +312,6 @@ func run(ctx context.Context, o options) (err error) {
 		if deploys != nil {
 			if cur.Deploy, err = deploys.run(ctx, o, c, stack, cpu); err != nil {
 				return fmt.Errorf("deployment bench: %w", err)
-			}
-		}
-		if o.mwRate > 0 {
-			if cur.Middleware, err = runMiddlewareBench(ctx, o, c, dbURL, cpu); err != nil {
-				return fmt.Errorf("middleware bench: %w", err)
 			}
 		}
 	}

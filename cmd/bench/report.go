@@ -27,24 +27,26 @@ type report struct {
 	Memory  memReport   `json:"memory"` // the api's idle RSS, once at start
 	// Passes are the repetitions of the sections measured in turn.
 	Passes []passReport `json:"repetitions"`
-	// Audit and KPI: seeded once, then measured once per repetition.
-	Audit   []*auditReport `json:"audit,omitempty"`
-	KPI     []*kpiReport   `json:"kpi,omitempty"`
-	Summary []figureRow    `json:"summary"`
+	// Middleware: its repetitions, run before the sections above (see
+	// runMiddlewareBench). Audit and KPI: seeded once, then measured once
+	// per repetition, after them.
+	Middleware []*middlewareReport `json:"middleware,omitempty"`
+	Audit      []*auditReport      `json:"audit,omitempty"`
+	KPI        []*kpiReport        `json:"kpi,omitempty"`
+	Summary    []figureRow         `json:"summary"`
 	// CPU is where the CPU went during each measurement, by process.
 	CPU []cpuSample `json:"cpu"`
 }
 
 // passReport is one repetition of the sections run in turn.
 type passReport struct {
-	Rep            int               `json:"repetition"`
-	Endpoints      []endpointReport  `json:"endpoints"`
-	AfterLoadRSSMB float64           `json:"afterLoadRssMB"`
-	PeakRSSMB      float64           `json:"peakRssMB"`
-	Compare        *compareReport    `json:"compare,omitempty"`
-	Events         *eventsReport     `json:"events,omitempty"`
-	Deploy         *deployReport     `json:"deploy,omitempty"`
-	Middleware     *middlewareReport `json:"middleware,omitempty"`
+	Rep            int              `json:"repetition"`
+	Endpoints      []endpointReport `json:"endpoints"`
+	AfterLoadRSSMB float64          `json:"afterLoadRssMB"`
+	PeakRSSMB      float64          `json:"peakRssMB"`
+	Compare        *compareReport   `json:"compare,omitempty"`
+	Events         *eventsReport    `json:"events,omitempty"`
+	Deploy         *deployReport    `json:"deploy,omitempty"`
 }
 
 type machineInfo struct {
@@ -155,9 +157,10 @@ func (r *report) writeText(w io.Writer) {
 		if p.Deploy != nil {
 			p.Deploy.writeText(w)
 		}
-		if p.Middleware != nil {
-			p.Middleware.writeText(w)
-		}
+	}
+	for i, m := range r.Middleware {
+		fmt.Fprintf(w, "\n-- middleware, repetition %d (run before the repetitions above) --", i+1)
+		m.writeText(w)
 	}
 	for i, a := range r.Audit {
 		fmt.Fprintf(w, "\n-- audit, repetition %d --", i+1)
