@@ -43,6 +43,31 @@ func Up(ctx context.Context, db *sql.DB, dialect config.Dialect) ([]Applied, err
 	return out, nil
 }
 
+// UpTo applies the pending migrations of the dialect up to version: for
+// tests of an upgrade from an earlier schema.
+func UpTo(ctx context.Context, db *sql.DB, dialect config.Dialect, version int64) error {
+	p, err := provider(db, dialect)
+	if err != nil {
+		return err
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("apply %s migrations up to %d: %w", dialect, version, err)
+	}
+	return nil
+}
+
+// DownTo rolls the migrations of the dialect back to version.
+func DownTo(ctx context.Context, db *sql.DB, dialect config.Dialect, version int64) error {
+	p, err := provider(db, dialect)
+	if err != nil {
+		return err
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		return fmt.Errorf("roll %s migrations back to %d: %w", dialect, version, err)
+	}
+	return nil
+}
+
 // Version returns the schema version the database is at.
 func Version(ctx context.Context, db *sql.DB, dialect config.Dialect) (int64, error) {
 	p, err := provider(db, dialect)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -20,25 +21,45 @@ import (
 // Every API instance runs it every moment (RunAuditChainer), and every read
 // of the trail runs it first, so a read sees every committed event chained.
 
-// auditOutboxRow is a row of audit_outbox.
+// auditOutboxRow is a row of audit_outbox: the event as a JSON document
+// (outboxEvent) and its dedup key, the one field looked up there. The
+// document is read back only by the chainer; one text column makes the
+// insert every audited request sends with its COMMIT cheap for the server.
 type auditOutboxRow struct {
-	Seq          int64 `gorm:"primaryKey"`
-	At           time.Time
-	ActorID      string
-	ActorEmail   string
-	Action       string
-	ResourceType string
-	ResourceID   string
-	Outcome      string
-	Status       int
-	IP           string `gorm:"column:ip"`
-	UserAgent    string
-	RequestID    string
-	Metadata     string
-	DedupKey     *string
+	Seq      int64 `gorm:"primaryKey"`
+	Event    string
+	DedupKey *string
 }
 
 func (auditOutboxRow) TableName() string { return "audit_outbox" }
+
+// outboxEvent is an event as the outbox keeps it: everything but the
+// dedup key (a column) and what chaining adds (id and hashes).
+type outboxEvent struct {
+	At           time.Time `json:"at"`
+	ActorID      string    `json:"actorId"`
+	ActorEmail   string    `json:"actorEmail"`
+	Action       string    `json:"action"`
+	ResourceType string    `json:"resourceType"`
+	ResourceID   string    `json:"resourceId"`
+	Outcome      string    `json:"outcome"`
+	Status       int       `json:"status"`
+	IP           string    `json:"ip"`
+	UserAgent    string    `json:"userAgent"`
+	RequestID    string    `json:"requestId"`
+	Metadata     string    `json:"metadata"`
+}
+
+// event decodes the row back into the event it queued.
+func (r auditOutboxRow) event() (AuditEvent, error) {
+	var o outboxEvent
+	if err := json.Unmarshal([]byte(r.Event), &o); err != nil {
+		return AuditEvent{}, fmt.Errorf("audit outbox row %d: %w", r.Seq, err)
+	}
+	return AuditEvent{At: o.At.UTC(), ActorID: o.ActorID, ActorEmail: o.ActorEmail, Action: o.Action,
+		ResourceType: o.ResourceType, ResourceID: o.ResourceID, Outcome: o.Outcome, Status: o.Status, IP: o.IP,
+		UserAgent: o.UserAgent, RequestID: o.RequestID, Metadata: o.Metadata, DedupKey: r.DedupKey}, nil
+}
 
 // chainBatch is how many outbox events one chaining transaction takes.
 const chainBatch = 1000
@@ -53,7 +74,10 @@ func (s *Store) outboxAudit(tx *gorm.DB, events []AuditEvent) error {
 	if events, err = withoutQueuedKeys(tx, events); err != nil || len(events) == 0 {
 		return err
 	}
-	sql, args := outboxInsert(events, func(int) string { return "?" })
+	sql, args, err := outboxInsert(events, func(int) string { return "?" })
+	if err != nil {
+		return err
+	}
 	if err := tx.Exec(sql, args...).Error; err != nil {
 		return fmt.Errorf("queue %d audit events: %w", len(events), err)
 	}
@@ -62,39 +86,34 @@ func (s *Store) outboxAudit(tx *gorm.DB, events []AuditEvent) error {
 
 // outboxInsert is the INSERT of events into the outbox (plain SQL, no
 // RETURNING) and its arguments; placeholder writes the i-th (from 1).
-func outboxInsert(events []AuditEvent, placeholder func(i int) string) (string, []any) {
+func outboxInsert(events []AuditEvent, placeholder func(i int) string) (string, []any, error) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	args := make([]any, 0, outboxColumnCount*len(events))
+	args := make([]any, 0, 2*len(events))
 	var b strings.Builder
-	b.WriteString(`INSERT INTO audit_outbox (` + outboxColumns + `) VALUES `)
+	b.WriteString(`INSERT INTO audit_outbox (event, dedup_key) VALUES `)
 	for i, e := range events {
-		if e.At.IsZero() {
-			e.At = now
+		at := e.At
+		if at.IsZero() {
+			at = now
 		}
 		if e.Metadata == "" {
 			e.Metadata = "{}"
 		}
-		args = append(args, e.At.UTC().Truncate(time.Microsecond), e.ActorID, e.ActorEmail, e.Action, e.ResourceType,
-			e.ResourceID, e.Outcome, e.Status, e.IP, e.UserAgent, e.RequestID, e.Metadata, e.DedupKey)
+		doc, err := json.Marshal(outboxEvent{At: at.UTC().Truncate(time.Microsecond), ActorID: e.ActorID,
+			ActorEmail: e.ActorEmail, Action: e.Action, ResourceType: e.ResourceType, ResourceID: e.ResourceID,
+			Outcome: e.Outcome, Status: e.Status, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID,
+			Metadata: e.Metadata})
+		if err != nil {
+			return "", nil, fmt.Errorf("encode audit event: %w", err)
+		}
+		args = append(args, string(doc), e.DedupKey)
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteByte('(')
-		for j := range outboxColumnCount {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(placeholder(i*outboxColumnCount + j + 1))
-		}
-		b.WriteByte(')')
+		b.WriteString("(" + placeholder(2*i+1) + ", " + placeholder(2*i+2) + ")")
 	}
-	return b.String(), args
+	return b.String(), args, nil
 }
-
-const (
-	outboxColumns     = `at, actor_id, actor_email, action, resource_type, resource_id, outcome, status, ip, user_agent, request_id, metadata, dedup_key`
-	outboxColumnCount = 13
-)
 
 // withoutQueuedKeys drops the events whose dedup key waits in the outbox.
 func withoutQueuedKeys(tx *gorm.DB, events []AuditEvent) ([]AuditEvent, error) {
@@ -145,10 +164,11 @@ func (s *Store) chainOutboxBatch(ctx context.Context) (int, error) {
 		events := make([]AuditEvent, len(rows))
 		seqs := make([]int64, len(rows))
 		for i, r := range rows {
-			events[i] = AuditEvent{At: r.At, ActorID: r.ActorID, ActorEmail: r.ActorEmail, Action: r.Action,
-				ResourceType: r.ResourceType, ResourceID: r.ResourceID, Outcome: r.Outcome, Status: r.Status, IP: r.IP,
-				UserAgent: r.UserAgent, RequestID: r.RequestID, Metadata: r.Metadata, DedupKey: r.DedupKey}
-			seqs[i] = r.Seq
+			e, err := r.event()
+			if err != nil {
+				return err
+			}
+			events[i], seqs[i] = e, r.Seq
 		}
 		if err := s.appendAudit(tx, events); err != nil {
 			return err

@@ -113,7 +113,10 @@ func (t *pipelinedTx) Commit() error {
 	if len(events) == 0 {
 		return t.Tx.Commit()
 	}
-	insert, args := outboxInsert(events, func(i int) string { return "$" + strconv.Itoa(i) })
+	insert, args, err := outboxInsert(events, func(i int) string { return "$" + strconv.Itoa(i) })
+	if err != nil {
+		return errors.Join(err, t.Tx.Rollback())
+	}
 	b := &pgx.Batch{}
 	b.Queue(insert, args...)
 	b.Queue("COMMIT")
