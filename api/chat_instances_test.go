@@ -124,6 +124,14 @@ func TestChatDeltasReachAnotherInstance(t *testing.T) {
 	ws := authWS(t, addr2, token)
 	send(t, ws, map[string]any{"type": "subscribe", "stream": cs.Stream, "after": 0})
 	read(t, ws)
+	// The acknowledgement is queued before instance two's hub registers the
+	// subscription (after reading the stream's backlog): deltas, which are
+	// not stored, broadcast in between would be missed. Wait for it.
+	for deadline := time.Now().Add(10 * time.Second); hub2.Subscribers() < 2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("instance two's hub holds %d subscriptions, want 2 (the probe and the socket)", hub2.Subscribers())
+		}
+	}
 
 	// The user's own message is an event too; the turn's deltas come next.
 	_, done := lastDone(t, chat(t, addr1, token, cs.ID, "Say something long"))
