@@ -99,6 +99,11 @@ func outboxInsert(events []AuditEvent, placeholder func(i int) string) (string, 
 		if e.Metadata == "" {
 			e.Metadata = "{}"
 		}
+		// The trail refuses any other outcome; refused here, the change
+		// fails with it rather than leave the chainer stuck on the row.
+		if e.Outcome != AuditAllowed && e.Outcome != AuditDenied && e.Outcome != AuditFailed {
+			return "", nil, fmt.Errorf("audit event %s %s: unknown outcome %q", e.Action, e.RequestID, e.Outcome)
+		}
 		doc, err := json.Marshal(outboxEvent{At: at.UTC().Truncate(time.Microsecond), ActorID: e.ActorID,
 			ActorEmail: e.ActorEmail, Action: e.Action, ResourceType: e.ResourceType, ResourceID: e.ResourceID,
 			Outcome: e.Outcome, Status: e.Status, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID,
