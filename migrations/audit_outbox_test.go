@@ -90,3 +90,72 @@ func TestOutboxDocumentKeepsWaitingEvents(t *testing.T) {
 		})
 	}
 }
+
+// Migration 20 leaves the Postgres outbox one index, the dedup keys', which
+// still refuses a key queued twice; its rows keep their order through Down
+// (the primary key back) and Up again.
+func TestOutboxKeepsOnlyTheDedupIndex(t *testing.T) {
+	ctx := t.Context()
+	db := openDB(t, config.Postgres)
+	if _, err := migrations.Up(ctx, db, config.Postgres); err != nil {
+		t.Fatal(err)
+	}
+	indexes := func() []string {
+		t.Helper()
+		rows, err := db.QueryContext(ctx, `SELECT indexname FROM pg_indexes
+			WHERE schemaname = current_schema() AND tablename = 'audit_outbox' ORDER BY indexname`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, name)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got := strings.Join(indexes(), ","); got != "audit_outbox_dedup_key" {
+		t.Fatalf("indexes of audit_outbox = %q, want only audit_outbox_dedup_key", got)
+	}
+	queue := `INSERT INTO audit_outbox (event, dedup_key) VALUES ($1, $2)`
+	for _, e := range []struct{ doc, key any }{{`{"requestId":"r1"}`, nil}, {`{"requestId":"r2"}`, "k"}, {`{"requestId":"r3"}`, nil}} {
+		if _, err := db.ExecContext(ctx, queue, e.doc, e.key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, queue, `{"requestId":"r4"}`, "k"); err == nil {
+		t.Fatal("a dedup key queued twice was accepted")
+	}
+	order := func() string {
+		t.Helper()
+		var got string
+		if err := db.QueryRowContext(ctx, `SELECT string_agg(event::json->>'requestId', ',' ORDER BY seq) FROM audit_outbox`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if err := migrations.DownTo(ctx, db, config.Postgres, 19); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(indexes(), ","); got != "audit_outbox_dedup_key,audit_outbox_pkey" {
+		t.Fatalf("after Down, indexes of audit_outbox = %q, want the dedup key's and the primary key", got)
+	}
+	if _, err := migrations.Up(ctx, db, config.Postgres); err != nil {
+		t.Fatal(err)
+	}
+	if got := order(); got != "r1,r2,r3" {
+		t.Errorf("outbox after Down and Up holds %q, want r1,r2,r3 in order", got)
+	}
+	var notNull bool
+	if err := db.QueryRowContext(ctx, `SELECT is_nullable = 'NO' FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = 'audit_outbox' AND column_name = 'seq'`).Scan(&notNull); err != nil || !notNull {
+		t.Errorf("audit_outbox.seq NOT NULL = %v (%v), want true", notNull, err)
+	}
+}
