@@ -13,7 +13,7 @@
 // median, max, each repetition; a target passes only when every repetition
 // meets it) and the CPU each process used during each measurement.
 //
-//	go run ./cmd/bench [-platform bin/platform] [-weed bin/weed] [-reps 3] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-compare-clients 32,64] [-compare-rate 1000] [-middleware-rate 200] [-middleware-duration 120s] [-audit-events 100000] [-kpi-deployments 100000] [-json]
+//	go run ./cmd/bench [-platform bin/platform] [-weed bin/weed] [-reps 3] [-db URL] [-rate 500] [-duration 10s] [-warmup 2s] [-projects 50] [-compare-clients 32,64] [-compare-rate 1000] [-middleware-rate 200] [-middleware-duration 240s] [-audit-events 100000] [-kpi-deployments 100000] [-json]
 package main
 
 import (
@@ -86,7 +86,7 @@ func main() {
 	flag.IntVar(&o.wsClients, "ws-clients", 1000, "WebSocket clients in the live-events bench (0 skips it)")
 	flag.Float64Var(&o.eventRate, "event-rate", 200, "events appended per second in the live-events bench")
 	flag.Float64Var(&o.mwRate, "middleware-rate", 200, "requests per second, six kinds in turn, for -middleware-duration after -warmup in the middleware-cost section (0 skips it)")
-	flag.DurationVar(&o.mwDuration, "middleware-duration", 120*time.Second, "measured duration of the middleware-cost section (longer than -duration: a p95 difference needs thousands of samples)")
+	flag.DurationVar(&o.mwDuration, "middleware-duration", 240*time.Second, "measured duration of the middleware-cost section (longer than -duration: a p95 difference needs thousands of samples)")
 	flag.IntVar(&o.auditEvents, "audit-events", 100000, "audit events appended for the GET /api/audit/verify timing (0 skips it)")
 	flag.IntVar(&o.kpiDeploys, "kpi-deployments", 100000, "deployments seeded for the GET /api/analytics/kpis timing, run last (0 skips it)")
 	flag.IntVar(&o.reps, "reps", 3, "repetitions of every measurement; a target passes only when it holds in every one")
