@@ -25,8 +25,6 @@ import (
 // (outboxEvent) and its dedup key, the one field looked up there. The
 // document is read back only by the chainer; one text column makes the
 // insert every audited request sends with its COMMIT cheap for the server.
-// On Postgres seq has no index (migration 00020): that insert then writes
-// the row alone, and the chainer scans an outbox of a few rows.
 type auditOutboxRow struct {
 	Seq      int64 `gorm:"primaryKey"`
 	Event    string
