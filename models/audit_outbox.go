@@ -132,7 +132,9 @@ func (s *Store) ChainAudit(ctx context.Context) (int, error) {
 	moved := 0
 	for {
 		var waiting int64
-		if err := s.db.WithContext(ctx).Model(&auditOutboxRow{}).Select("seq").Limit(1).Scan(&waiting).Error; err != nil {
+		// In seq order, so Postgres reads the primary key, whose scans skip
+		// moved rows, not the heap, which keeps them until a vacuum.
+		if err := s.db.WithContext(ctx).Model(&auditOutboxRow{}).Select("seq").Order("seq").Limit(1).Scan(&waiting).Error; err != nil {
 			return moved, translate("look at the audit outbox", err)
 		}
 		if waiting == 0 {
