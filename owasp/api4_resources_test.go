@@ -57,7 +57,7 @@ func TestAPI4_UnrestrictedResourceConsumption(t *testing.T) {
 	t.Run("bodies, pages and fields have bounds", func(t *testing.T) {
 		big := `{"name":"x","templateId":"` + tpl + `","description":"` + strings.Repeat("A", 2<<20) + `"}`
 		attack(t, API4, "a 2 MiB body", func() error {
-			return u.do(t, "POST", "/api/projects", big).is(413)
+			return u.sendOversized(t, "POST", "/api/projects", big).is(413)
 		})
 		attack(t, API4, "a 3 MiB body sent chunked, without Content-Length", func() error {
 			req, _ := http.NewRequest("PATCH", p.base+"/api/user/profile", io.MultiReader(strings.NewReader(`{"company":"`),
