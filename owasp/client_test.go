@@ -202,7 +202,7 @@ func (c *client) sendOversized(t testing.TB, method, path, body string) reply {
 	var err error
 	for range 5 {
 		var r reply
-		if r, err = c.readOversized(host, head+body); err == nil {
+		if r, err = readOversized(host, head+body); err == nil {
 			return r
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -211,7 +211,8 @@ func (c *client) sendOversized(t testing.TB, method, path, body string) reply {
 	return reply{}
 }
 
-func (c *client) readOversized(host, request string) (reply, error) {
+// readOversized sends request on a new connection and returns the answer it reads.
+func readOversized(host, request string) (reply, error) {
 	conn, err := net.DialTimeout("tcp", host, 5*time.Second)
 	if err != nil {
 		return reply{}, err
